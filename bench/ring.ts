@@ -48,20 +48,23 @@ const ring = load.result;
 const names = Array.from({ length: 1000 }, (_, i) => `object-${i}`);
 const hashOnly = time(`${lookups} hashPath (baseline)`, () => {
   let sink = 0;
-  for (let i = 0; i < lookups; i++) sink += hasher.hashPath('AUTH_bench', 'c', names[i % 1000]!).length;
+  for (let i = 0; i < lookups; i++) sink += hasher.hashPath('AUTH_bench', 'c', names[i % 1000]).length;
   return sink;
 });
 const nodes = time(`${lookups} getNodes`, () => {
   let sink = 0;
-  for (let i = 0; i < lookups; i++) sink += ring.getNodes('AUTH_bench', 'c', names[i % 1000]!).nodes.length;
+  for (let i = 0; i < lookups; i++) sink += ring.getNodes('AUTH_bench', 'c', names[i % 1000]).nodes.length;
   return sink;
 });
 const handoffCount = 10_000;
 const handoffs = time(`${handoffCount} × first 3 handoffs`, () => {
   let sink = 0;
   for (let part = 0; part < handoffCount; part++) {
-    const iterator = ring.getMoreNodes(part);
-    for (let i = 0; i < 3; i++) sink += iterator.next().value?.id ?? 0;
+    let taken = 0;
+    for (const dev of ring.getMoreNodes(part)) {
+      sink += dev.id;
+      if (++taken === 3) break;
+    }
   }
   return sink;
 });

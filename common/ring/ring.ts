@@ -121,7 +121,7 @@ export class Ring {
     const inTable = new Set<number>();
     for (const row of data.replica2part2dev) for (const id of row) inTable.add(id);
     this.counts = countTiers([...inTable].map((id) => data.devices[id]!));
-    this.nodeCache = data.replica2part2dev.map(() => new Map());
+    this.nodeCache = data.replica2part2dev.map(() => new Map<number, PrimaryNode>());
     this.data = data;
   }
 
