@@ -15,7 +15,10 @@ import { serializeRing } from '../common/ring/ring-data.js';
 import { RingBuilder } from '../ring-builder/builder.js';
 
 const { values } = parseArgs({
-  options: { 'part-power': { type: 'string', default: '18' }, lookups: { type: 'string', default: '1000000' } },
+  options: {
+    'part-power': { type: 'string', default: '18' },
+    lookups: { type: 'string', default: '1000000' },
+  },
 });
 const partPower = Number(values['part-power']);
 const lookups = Number(values.lookups);
@@ -33,11 +36,20 @@ const builder = new RingBuilder(partPower, 3, 1);
 for (let region = 1; region <= 3; region++) {
   for (let zone = 1; zone <= 4; zone++) {
     for (let host = 1; host <= 10; host++) {
-      builder.addDevice({ region, zone, ip: `10.${region}.${zone}.${host}`, port: 6200, device: 'sdb', weight: 100 });
+      builder.addDevice({
+        region,
+        zone,
+        ip: `10.${region}.${zone}.${host}`,
+        port: 6200,
+        device: 'sdb',
+        weight: 100,
+      });
     }
   }
 }
-const rebalance = time(`rebalance 2^${partPower} × 3 over 120 devices`, () => builder.rebalance({ seed: 1 }));
+const rebalance = time(`rebalance 2^${partPower} × 3 over 120 devices`, () =>
+  builder.rebalance({ seed: 1 }),
+);
 const dir = await mkdtemp(join(tmpdir(), 'stratus-bench-ring-'));
 const path = join(dir, 'object.ring.gz');
 await writeFile(path, serializeRing(builder.toRingData()));
@@ -48,12 +60,14 @@ const ring = load.result;
 const names = Array.from({ length: 1000 }, (_, i) => `object-${i}`);
 const hashOnly = time(`${lookups} hashPath (baseline)`, () => {
   let sink = 0;
-  for (let i = 0; i < lookups; i++) sink += hasher.hashPath('AUTH_bench', 'c', names[i % 1000]).length;
+  for (let i = 0; i < lookups; i++)
+    sink += hasher.hashPath('AUTH_bench', 'c', names[i % 1000]).length;
   return sink;
 });
 const nodes = time(`${lookups} getNodes`, () => {
   let sink = 0;
-  for (let i = 0; i < lookups; i++) sink += ring.getNodes('AUTH_bench', 'c', names[i % 1000]).nodes.length;
+  for (let i = 0; i < lookups; i++)
+    sink += ring.getNodes('AUTH_bench', 'c', names[i % 1000]).nodes.length;
   return sink;
 });
 const handoffCount = 10_000;

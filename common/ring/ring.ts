@@ -160,7 +160,11 @@ export function countTiers(placed: readonly RingDevice[]): TierCounts {
   };
 }
 
-function primariesOf(data: RingData, partition: number, cache?: Map<number, PrimaryNode>[]): PrimaryNode[] {
+function primariesOf(
+  data: RingData,
+  partition: number,
+  cache?: Map<number, PrimaryNode>[],
+): PrimaryNode[] {
   const nodes: PrimaryNode[] = [];
   const rows = data.replica2part2dev;
   for (let r = 0; r < rows.length; r++) {
