@@ -21,7 +21,7 @@ export interface NumberRange {
 
 interface RawSection {
   values: Map<string, string>;
-  /** Keys set explicitly in this section (not inherited from DEFAULT). */
+  /** Keys set explicitly in this section (not inherited from DEFAULT), as written. */
   own: Set<string>;
 }
 
@@ -68,9 +68,10 @@ export class Config {
           `${where}: expected "[section]" or "key = value", got ${JSON.stringify(line)}`,
         );
       }
-      const key = pair[1]!.trim().toLowerCase();
+      const written = pair[1]!.trim();
+      const key = written.toLowerCase();
       current.set(key, pair[2]!.trim());
-      currentOwn?.add(key);
+      currentOwn?.add(written);
       lastKey = key;
     });
     return new Config(source, defaults, raw);
@@ -120,11 +121,16 @@ export class ConfigSection {
   /** Builds a section from plain values, for code and tests that do not read a file. */
   static of(name: string, values: Record<string, string | number | boolean>): ConfigSection {
     const map = new Map(Object.entries(values).map(([k, v]) => [k.toLowerCase(), String(v)]));
-    return new ConfigSection('<inline>', name, map, new Set(map.keys()));
+    return new ConfigSection('<inline>', name, map, new Set(Object.keys(values)));
   }
 
   has(key: string): boolean {
     return this.values.has(key.toLowerCase());
+  }
+
+  /** Keys set in this section itself (not inherited from [DEFAULT]), in the case written. */
+  keys(): string[] {
+    return [...this.own];
   }
 
   /** A string value; required when no fallback is given. */
@@ -171,11 +177,12 @@ export class ConfigSection {
     return text.split(/[,\s]+/).filter((item) => item !== '');
   }
 
-  /** One of a fixed set of words. */
+  /** One of a fixed set of words, in any case (`INFO` reads as `info`). */
   choice<T extends string>(key: string, choices: readonly T[], fallback: T): T {
     const text = this.lookup(key);
     if (text === undefined) return fallback;
-    if ((choices as readonly string[]).includes(text)) return text as T;
+    const match = choices.find((choice) => choice.toLowerCase() === text.toLowerCase());
+    if (match !== undefined) return match;
     throw this.error(key, `expected one of ${choices.join(', ')}, got ${JSON.stringify(text)}`);
   }
 
@@ -183,7 +190,8 @@ export class ConfigSection {
   rejectUnknown(known: readonly string[]): void {
     const knownSet = new Set(known.map((k) => k.toLowerCase()));
     for (const key of this.own) {
-      if (!knownSet.has(key)) throw this.error(key, `is not a known setting of [${this.name}]`);
+      if (!knownSet.has(key.toLowerCase()))
+        throw this.error(key, `is not a known setting of [${this.name}]`);
     }
   }
 

@@ -1,0 +1,100 @@
+/**
+ * The shape of a local cluster on loopback: N storage nodes with one device each, their
+ * ports, folders and config files. Used by `npm start` and by the integration tests, so the
+ * tests run exactly what users run.
+ */
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+
+export interface NodeLayout {
+  index: number;
+  ip: string;
+  ports: { object: number; container: number; account: number };
+  /** Folder holding this node's devices (its `devices` setting). */
+  devicesRoot: string;
+  devices: string[];
+  confPath: string;
+  logPath: string;
+}
+
+export interface ProxyLayout {
+  ip: string;
+  port: number;
+  confPath: string;
+  logPath: string;
+}
+
+export interface ClusterLayout {
+  dataDir: string;
+  proxy: ProxyLayout;
+  /** Rings and stratus.conf (Swift's /etc/swift). */
+  swiftDir: string;
+  nodes: NodeLayout[];
+  replicas: number;
+  partPower: number;
+}
+
+export interface LayoutOptions {
+  dataDir: string;
+  nodes?: number;
+  replicas?: number;
+  partPower?: number;
+  /**
+   * The proxy's port. Storage ports follow it: node i uses proxyPort + 1 + 3i (object), + 1
+   * (container), + 2 (account), so clusters with distant proxy ports run side by side.
+   * Omit for free ports everywhere (tests).
+   */
+  proxyPort?: number;
+}
+
+/** A free loopback port, found by binding port 0 (Swift's listen_zero trick). */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
+export async function planLayout(options: LayoutOptions): Promise<ClusterLayout> {
+  const count = options.nodes ?? 4;
+  const nodes: NodeLayout[] = [];
+  for (let index = 0; index < count; index++) {
+    const base = options.proxyPort === undefined ? undefined : options.proxyPort + 1;
+    const ports =
+      base === undefined
+        ? { object: await freePort(), container: await freePort(), account: await freePort() }
+        : {
+            object: base + 3 * index,
+            container: base + 3 * index + 1,
+            account: base + 3 * index + 2,
+          };
+    const nodeDir = join(options.dataDir, `node${index + 1}`);
+    nodes.push({
+      index,
+      ip: '127.0.0.1',
+      ports,
+      devicesRoot: join(nodeDir, 'srv'),
+      devices: ['sdb1'],
+      confPath: join(nodeDir, 'storage-node.conf'),
+      logPath: join(nodeDir, 'storage-node.log'),
+    });
+  }
+  const swiftDir = join(options.dataDir, 'etc');
+  return {
+    dataDir: options.dataDir,
+    proxy: {
+      ip: '127.0.0.1',
+      port: options.proxyPort ?? (await freePort()),
+      confPath: join(swiftDir, 'proxy-server.conf'),
+      logPath: join(options.dataDir, 'proxy-server.log'),
+    },
+    swiftDir,
+    nodes,
+    replicas: options.replicas ?? 3,
+    partPower: options.partPower ?? 10,
+  };
+}

@@ -1,0 +1,104 @@
+/**
+ * Starts and stops the cluster's processes: each a real `node dist/.../main.js <conf>` with its
+ * output in a log file, considered up once its /healthcheck answers.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, openSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { NodeLayout, ProxyLayout } from './layout.js';
+
+// Compiled entry points: from dist/local-cluster/ (npm start) or from the sources (tests run TS).
+const here = fileURLToPath(import.meta.url);
+const DIST = here.endsWith('.ts') ? join(dirname(here), '..', 'dist') : join(dirname(here), '..');
+const STORAGE_NODE_MAIN = join(DIST, 'storage-node', 'main.js');
+const PROXY_MAIN = join(DIST, 'proxy', 'main.js');
+
+export interface ManagedProcess {
+  name: string;
+  logPath: string;
+  /** Set once we asked it to stop (an exit is then expected). */
+  stopping: boolean;
+  child: ChildProcess;
+  exited: Promise<number | null>;
+}
+
+export function startProcess(
+  name: string,
+  script: string,
+  args: string[],
+  logPath: string,
+): ManagedProcess {
+  const log = openSync(logPath, 'a');
+  const child = spawn(process.execPath, [script, ...args], { stdio: ['ignore', log, log] });
+  closeSync(log);
+  const exited = new Promise<number | null>((resolve) =>
+    child.once('exit', (code) => resolve(code)),
+  );
+  return { name, logPath, child, exited, stopping: false };
+}
+
+export function startStorageNode(node: NodeLayout): ManagedProcess {
+  return startProcess(
+    `storage-node-${node.index + 1}`,
+    STORAGE_NODE_MAIN,
+    [node.confPath],
+    node.logPath,
+  );
+}
+
+export function startProxy(proxy: ProxyLayout): ManagedProcess {
+  return startProcess('proxy-server', PROXY_MAIN, [proxy.confPath], proxy.logPath);
+}
+
+/** Polls `http://ip:port/healthcheck` until it answers 200; fails if the process exits first. */
+export async function waitHealthy(
+  proc: ManagedProcess,
+  urls: string[],
+  timeoutMs = 15_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let exited = false;
+  void proc.exited.then(() => (exited = true));
+  for (const url of urls) {
+    for (;;) {
+      if (exited) throw new Error(`${proc.name} exited during start-up:\n${logTail(proc.logPath)}`);
+      const ok = await fetch(`${url}/healthcheck`).then(
+        (r) => r.ok,
+        () => false,
+      );
+      if (ok) break;
+      if (Date.now() > deadline)
+        throw new Error(`${proc.name} did not become healthy at ${url} within ${timeoutMs} ms`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+}
+
+export async function stopProcess(
+  proc: ManagedProcess,
+  signal: NodeJS.Signals = 'SIGTERM',
+  graceMs = 3000,
+): Promise<void> {
+  proc.stopping = true;
+  if (proc.child.exitCode !== null || proc.child.signalCode !== null) return;
+  proc.child.kill(signal);
+  const timer = setTimeout(() => proc.child.kill('SIGKILL'), graceMs);
+  await proc.exited;
+  clearTimeout(timer);
+}
+
+export function nodeUrls(node: NodeLayout): string[] {
+  return [node.ports.object, node.ports.container, node.ports.account].map(
+    (port) => `http://${node.ip}:${port}`,
+  );
+}
+
+/** The last lines of a log, for error messages. */
+export function logTail(path: string, lines = 20): string {
+  try {
+    return readFileSync(path, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+  } catch {
+    return '(no log)';
+  }
+}

@@ -1,0 +1,141 @@
+/**
+ * Writes what a local cluster needs before any process starts: the cluster config with its
+ * hash secret, one account/container/object ring each naming every node's device, and each
+ * node's storage-node.conf. Existing files are kept, so a cluster's data survives restarts.
+ */
+import { randomBytes } from 'node:crypto';
+import { access, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { writeFileAtomic } from '../common/atomic-file.js';
+import { CLUSTER_CONF_NAME, ringPath, type RingName } from '../common/cluster-config.js';
+import { serializeRing } from '../common/ring/ring-data.js';
+import { RingBuilder } from '../ring-builder/builder.js';
+import type { ClusterLayout, NodeLayout } from './layout.js';
+
+const exists = (path: string): Promise<boolean> =>
+  access(path).then(
+    () => true,
+    () => false,
+  );
+
+export async function writeClusterFiles(
+  layout: ClusterLayout,
+  extraNodeConf: Record<string, string> = {},
+): Promise<void> {
+  await mkdir(layout.swiftDir, { recursive: true });
+  const clusterConf = join(layout.swiftDir, CLUSTER_CONF_NAME);
+  if (!(await exists(clusterConf))) {
+    await writeFileAtomic(
+      clusterConf,
+      `# Cluster-wide settings shared by every process.\n[swift-hash]\n` +
+        `# Secret salt for placement: never change it once the cluster holds data.\n` +
+        `swift_hash_path_suffix = ${randomBytes(16).toString('hex')}\nswift_hash_path_prefix =\n`,
+    );
+  }
+  for (const name of ['account', 'container', 'object'] as RingName[]) {
+    const builder = new RingBuilder(layout.partPower, layout.replicas, 1);
+    for (const node of layout.nodes) {
+      for (const device of node.devices) {
+        builder.addDevice({
+          region: 1,
+          zone: node.index + 1,
+          ip: node.ip,
+          port: node.ports[name],
+          device,
+          weight: 100,
+        });
+      }
+    }
+    builder.rebalance({ seed: 1 });
+    // Rewritten every start: the ports may differ between runs; placement does not.
+    await writeFileAtomic(ringPath(layout.swiftDir, name), serializeRing(builder.toRingData()));
+  }
+  for (const node of layout.nodes) {
+    for (const device of node.devices)
+      await mkdir(join(node.devicesRoot, device), { recursive: true });
+    await writeFile(node.confPath, nodeConf(layout, node, extraNodeConf));
+  }
+}
+
+function nodeConf(layout: ClusterLayout, node: NodeLayout, extra: Record<string, string>): string {
+  const lines = [
+    `# Storage node ${node.index + 1} of the local cluster (written by the launcher).`,
+    '[DEFAULT]',
+    `devices = ${node.devicesRoot}`,
+    'mount_check = false',
+    `bind_ip = ${node.ip}`,
+    `swift_dir = ${layout.swiftDir}`,
+    `log_level = ${extra.log_level ?? 'info'}`,
+    '',
+    '[object-server]',
+    `bind_port = ${node.ports.object}`,
+    ...Object.entries(extra)
+      .filter(([key]) => key.startsWith('object.'))
+      .map(([key, value]) => `${key.slice(7)} = ${value}`),
+    '',
+    '[container-server]',
+    `bind_port = ${node.ports.container}`,
+    '',
+    '[account-server]',
+    `bind_port = ${node.ports.account}`,
+    '',
+  ];
+  return lines.join('\n');
+}
+
+/** The demo users every Swift tutorial uses (SAIO's convention). */
+export const DEMO_USERS = [
+  { login: 'test:tester', key: 'testing', groups: '.admin', role: 'admin of account test' },
+  { login: 'test2:tester2', key: 'testing2', groups: '.admin', role: 'admin of account test2' },
+  {
+    login: 'test:tester3',
+    key: 'testing3',
+    groups: '',
+    role: 'plain user of account test (needs ACLs)',
+  },
+  {
+    login: 'test5:tester5',
+    key: 'testing5',
+    groups: '.admin .reseller_admin',
+    role: 'reseller admin (every account)',
+  },
+];
+
+/**
+ * Writes proxy-server.conf for the layout. The tempauth token secret is kept from an earlier
+ * file, so tokens survive restarts.
+ */
+export async function writeProxyConf(
+  layout: ClusterLayout,
+  extra: Record<string, string> = {},
+): Promise<void> {
+  const previous = await readFile(layout.proxy.confPath, 'utf8').catch(() => '');
+  const secret = /^token_secret = (\S+)$/m.exec(previous)?.[1] ?? randomBytes(24).toString('hex');
+  const users = DEMO_USERS.map((u) => {
+    const [account, user] = u.login.split(':');
+    return `user_${account}_${user} = ${u.key}${u.groups ? ` ${u.groups}` : ''}`;
+  });
+  const text = [
+    "# The local cluster's proxy (written by the launcher at every start).",
+    '[DEFAULT]',
+    `bind_ip = ${layout.proxy.ip}`,
+    `bind_port = ${layout.proxy.port}`,
+    `swift_dir = ${layout.swiftDir}`,
+    `log_level = ${extra.log_level ?? 'info'}`,
+    '',
+    '[pipeline:main]',
+    'pipeline = catch_errors gatekeeper healthcheck proxy-logging tempauth proxy-server',
+    '',
+    '[app:proxy-server]',
+    'account_autocreate = true',
+    ...Object.entries(extra)
+      .filter(([key]) => key.startsWith('proxy.'))
+      .map(([key, value]) => `${key.slice(6)} = ${value}`),
+    '',
+    '[filter:tempauth]',
+    `token_secret = ${secret}`,
+    ...users,
+    '',
+  ].join('\n');
+  await writeFileAtomic(layout.proxy.confPath, text);
+}

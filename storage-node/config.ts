@@ -1,0 +1,90 @@
+/**
+ * storage-node.conf: one file per storage node, Swift's option names.
+ *
+ *   [DEFAULT]          devices, mount_check, bind_ip, swift_dir, log_level
+ *   [object-server]    bind_port (6200), container_update_timeout, client_timeout,
+ *                      node_timeout, conn_timeout, fallocate_reserve
+ *   [container-server] bind_port (6201), account_update_timeout, node_timeout, conn_timeout
+ *   [account-server]   bind_port (6202)
+ */
+import type { LevelWithSilent } from 'pino';
+import { Config, type ConfigSection } from '../common/config.js';
+import { LOG_LEVELS } from '../common/logger.js';
+import { parseReserve, type Reserve } from './devices.js';
+
+export interface ServerSection {
+  bindPort: number;
+  /** Seconds to connect to another node. */
+  connTimeout: number;
+  /** Seconds to wait for another node's response. */
+  nodeTimeout: number;
+}
+
+export interface StorageNodeConfig {
+  devices: string;
+  mountCheck: boolean;
+  bindIp: string;
+  swiftDir: string;
+  logLevel: LevelWithSilent;
+  object: ServerSection & {
+    /** Seconds the object server waits for container updates before answering. */
+    containerUpdateTimeout: number;
+    /** Seconds a client may pause between body chunks before the upload fails with 408. */
+    clientTimeout: number;
+    fallocateReserve: Reserve;
+  };
+  container: ServerSection & { accountUpdateTimeout: number };
+  account: ServerSection;
+}
+
+const COMMON_KEYS = [
+  'devices',
+  'mount_check',
+  'bind_ip',
+  'swift_dir',
+  'log_level',
+  'bind_port',
+  'conn_timeout',
+  'node_timeout',
+];
+
+function serverSection(section: ConfigSection, defaultPort: number): ServerSection {
+  return {
+    bindPort: section.int('bind_port', defaultPort, { min: 0, max: 65535 }),
+    connTimeout: section.number('conn_timeout', 0.5, { min: 0.001 }),
+    nodeTimeout: section.number('node_timeout', 3, { min: 0.001 }),
+  };
+}
+
+export function readStorageNodeConfig(config: Config): StorageNodeConfig {
+  const defaults = config.section('DEFAULT');
+  const object = config.section('object-server');
+  const container = config.section('container-server');
+  const account = config.section('account-server');
+  object.rejectUnknown([
+    ...COMMON_KEYS,
+    'container_update_timeout',
+    'client_timeout',
+    'fallocate_reserve',
+  ]);
+  container.rejectUnknown([...COMMON_KEYS, 'account_update_timeout']);
+  account.rejectUnknown(COMMON_KEYS);
+  return {
+    devices: defaults.string('devices', '/srv/node'),
+    mountCheck: defaults.bool('mount_check', true),
+    bindIp: defaults.string('bind_ip', '127.0.0.1'),
+    swiftDir: defaults.string('swift_dir', '/etc/stratus'),
+    logLevel: defaults.choice('log_level', LOG_LEVELS, 'info'),
+    object: {
+      ...serverSection(object, 6200),
+      containerUpdateTimeout: object.number('container_update_timeout', 1, { min: 0 }),
+      clientTimeout: object.number('client_timeout', 60, { min: 0.001 }),
+      fallocateReserve: parseReserve(object.string('fallocate_reserve', '1%')),
+    },
+    container: {
+      ...serverSection(container, 6201),
+      accountUpdateTimeout: container.number('account_update_timeout', 1, { min: 0 }),
+    },
+    account: serverSection(account, 6202),
+  };
+}

@@ -1,0 +1,61 @@
+#!/usr/bin/env node
+/**
+ * A storage node: `node dist/storage-node/main.js <storage-node.conf>`. One process serves
+ * the object, container and account servers for the devices under `devices`, each on its own
+ * port as in Swift (the rings name those ports).
+ */
+import type { Server } from 'node:http';
+import { Config } from '../common/config.js';
+import { describeError } from '../common/errors.js';
+import { createLogger } from '../common/logger.js';
+import { createAccountApp } from './account/server.js';
+import { readStorageNodeConfig } from './config.js';
+import { createContainerApp } from './container/server.js';
+import { createNodeContext } from './context.js';
+import { createBackendServer } from './http/server.js';
+import { createObjectApp } from './object/server.js';
+
+async function main(argv: string[]): Promise<void> {
+  const confPath = argv[0];
+  if (!confPath) {
+    process.stderr.write('usage: storage-node <storage-node.conf>\n');
+    process.exitCode = 2;
+    return;
+  }
+  const config = readStorageNodeConfig(await Config.load(confPath));
+  const logger = createLogger({ server: 'storage-node', level: config.logLevel });
+  const ctx = await createNodeContext(config, logger);
+  const apps = [
+    { app: createObjectApp(ctx), port: config.object.bindPort },
+    { app: createContainerApp(ctx), port: config.container.bindPort },
+    { app: createAccountApp(ctx), port: config.account.bindPort },
+  ];
+  const servers: Server[] = [];
+  const ports: Record<string, number> = {};
+  for (const { app, port } of apps) {
+    const server = createBackendServer(app, { logger: logger.child({ app: app.name }) });
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, config.bindIp, () => resolve());
+    });
+    const address = server.address();
+    ports[app.name] = typeof address === 'object' && address ? address.port : port;
+    servers.push(server);
+  }
+  logger.info({ ip: config.bindIp, ports, devices: config.devices }, 'storage node listening');
+  const stop = (signal: string) => {
+    logger.info({ signal }, 'storage node stopping');
+    for (const server of servers) {
+      server.close();
+      server.closeIdleConnections();
+    }
+    setTimeout(() => process.exit(0), 2000).unref();
+  };
+  process.once('SIGTERM', () => stop('SIGTERM'));
+  process.once('SIGINT', () => stop('SIGINT'));
+}
+
+main(process.argv.slice(2)).catch((err: unknown) => {
+  process.stderr.write(`storage-node: ${describeError(err)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,283 @@
+/**
+ * DiskFile: one object's files on one device, in Swift's layout
+ *
+ *   <device>/objects/<partition>/<suffix>/<hash>/<timestamp>.data   the body, metadata in an xattr
+ *                                                 <timestamp>.ts     a tombstone (deleted)
+ *                                                 <timestamp>.meta   metadata from a later POST
+ *
+ * where hash = hashPath(account, container, object) and suffix = its last 3 hex digits. The
+ * newest .data or .ts wins; a .meta newer than a winning .data overrides its user metadata.
+ * Every write goes to `<device>/tmp`, is fsynced, renamed into the hash folder and the folder
+ * fsynced, then files made obsolete by it are removed. A file whose metadata cannot be read or
+ * does not match the data is quarantined: its hash folder moves to `<device>/quarantined/objects/`.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdir, open, readdir, rename, rm, rmdir, type FileHandle } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { fsyncDir } from '../../common/atomic-file.js';
+import { Timestamp } from '../../common/timestamp.js';
+import {
+  MetadataError,
+  readMetadata,
+  removeWithSidecar,
+  SIDECAR_SUFFIX,
+  writeMetadata,
+  type ObjectMetadata,
+} from './metadata.js';
+
+export const OBJECTS_DIR = 'objects';
+export const TMP_DIR = 'tmp';
+export const QUARANTINE_DIR = 'quarantined';
+
+type FileKind = 'data' | 'ts' | 'meta';
+
+interface OnDiskFile {
+  name: string;
+  kind: FileKind;
+  timestamp: Timestamp;
+}
+
+/** What is on disk for an object right now. */
+export type ObjectState =
+  | { kind: 'missing' }
+  | { kind: 'deleted'; timestamp: Timestamp; metadata: ObjectMetadata }
+  | {
+      kind: 'data';
+      /** The .data file's timestamp (the PUT). */
+      timestamp: Timestamp;
+      /** The newest of the .data and .meta timestamps. */
+      lastChange: Timestamp;
+      /** The .data metadata with a newer .meta overlaid. */
+      metadata: ObjectMetadata;
+      dataPath: string;
+    };
+
+/** Keys a POST (.meta) replaces; everything else stays as the PUT wrote it. */
+export function isPostableKey(key: string): boolean {
+  const lower = key.toLowerCase();
+  return lower.startsWith('x-object-meta-') || POSTABLE_HEADERS.has(lower);
+}
+
+export const POSTABLE_HEADERS = new Set([
+  'content-type',
+  'content-disposition',
+  'content-encoding',
+  'content-language',
+  'cache-control',
+  'expires',
+  'x-delete-at',
+  'x-object-manifest',
+  'x-robots-tag',
+  'x-static-large-object',
+]);
+
+export class DiskFile {
+  readonly hashDir: string;
+
+  constructor(
+    readonly devicePath: string,
+    readonly partition: number,
+    readonly hash: string,
+    /** `/account/container/object`, stored in metadata to detect hash collisions. */
+    readonly name: string,
+  ) {
+    this.hashDir = join(devicePath, OBJECTS_DIR, String(partition), hash.slice(-3), hash);
+  }
+
+  /** Reads the current state; quarantines and reports `missing` when the files are damaged. */
+  async read(): Promise<ObjectState> {
+    const files = await this.listFiles();
+    const winner = files.find((f) => f.kind === 'data' || f.kind === 'ts');
+    if (!winner) return { kind: 'missing' };
+    try {
+      const metadata = await readMetadata(join(this.hashDir, winner.name));
+      if (winner.kind === 'ts') return { kind: 'deleted', timestamp: winner.timestamp, metadata };
+      const meta = files.find(
+        (f) => f.kind === 'meta' && f.timestamp.isNewerThan(winner.timestamp),
+      );
+      let merged = metadata;
+      if (meta) {
+        const overlay = await readMetadata(join(this.hashDir, meta.name));
+        merged = Object.fromEntries(
+          Object.entries(metadata).filter(([key]) => !isPostableKey(key) || key === 'Content-Type'),
+        );
+        Object.assign(merged, overlay);
+      }
+      return {
+        kind: 'data',
+        timestamp: winner.timestamp,
+        lastChange: meta?.timestamp ?? winner.timestamp,
+        metadata: merged,
+        dataPath: join(this.hashDir, winner.name),
+      };
+    } catch (err) {
+      if (err instanceof MetadataError) {
+        await this.quarantine();
+        return { kind: 'missing' };
+      }
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return this.read(); // replaced meanwhile
+      throw err;
+    }
+  }
+
+  /** Starts a PUT: a temp file in `<device>/tmp` that becomes `<timestamp>.data` on commit. */
+  async createWriter(): Promise<DiskFileWriter> {
+    const tmpDir = join(this.devicePath, TMP_DIR);
+    await mkdir(tmpDir, { recursive: true });
+    const tmpPath = join(tmpDir, `${this.hash}.${randomBytes(8).toString('hex')}.tmp`);
+    const handle = await open(tmpPath, 'wx', 0o644);
+    return new DiskFileWriter(this, tmpPath, handle);
+  }
+
+  /** Writes a tombstone (`<timestamp>.ts`) carrying its metadata. */
+  async writeTombstone(timestamp: Timestamp, metadata: ObjectMetadata): Promise<void> {
+    await this.writeEmpty(`${timestamp.internal}.ts`, metadata);
+  }
+
+  /** Writes a POST's metadata (`<timestamp>.meta`). */
+  async writeMeta(timestamp: Timestamp, metadata: ObjectMetadata): Promise<void> {
+    await this.writeEmpty(`${timestamp.internal}.meta`, metadata);
+  }
+
+  /** Moves the whole hash folder to `<device>/quarantined/objects/<hash>[-n]`. */
+  async quarantine(): Promise<string | undefined> {
+    const target = join(
+      this.devicePath,
+      QUARANTINE_DIR,
+      OBJECTS_DIR,
+      `${this.hash}-${randomBytes(4).toString('hex')}`,
+    );
+    await mkdir(dirname(target), { recursive: true });
+    try {
+      await rename(this.hashDir, target);
+      return target;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw err;
+    }
+  }
+
+  /** Files in the hash folder, newest first; names that are not ours are ignored. */
+  async listFiles(): Promise<OnDiskFile[]> {
+    let names: string[];
+    try {
+      names = await readdir(this.hashDir);
+    } catch (err) {
+      if (
+        (err as NodeJS.ErrnoException).code === 'ENOENT' ||
+        (err as NodeJS.ErrnoException).code === 'ENOTDIR'
+      )
+        return [];
+      throw err;
+    }
+    const files: OnDiskFile[] = [];
+    for (const name of names) {
+      const match = /^(.+)\.(data|ts|meta)$/.exec(name);
+      if (!match) continue;
+      try {
+        files.push({ name, kind: match[2] as FileKind, timestamp: Timestamp.parse(match[1]!) });
+      } catch {
+        // not a timestamped file of ours
+      }
+    }
+    return files.sort((a, b) => b.timestamp.compare(a.timestamp));
+  }
+
+  /**
+   * Removes what the newest .data/.ts makes obsolete: older .data/.ts files, .meta files not
+   * newer than the winner or not the newest, and sidecars whose file is gone. An empty hash
+   * folder is removed.
+   */
+  async cleanup(): Promise<void> {
+    const files = await this.listFiles();
+    const winner = files.find((f) => f.kind === 'data' || f.kind === 'ts');
+    const newestMeta =
+      winner?.kind === 'data'
+        ? files.find((f) => f.kind === 'meta' && f.timestamp.isNewerThan(winner.timestamp))
+        : undefined;
+    for (const file of files) {
+      if (file === winner || file === newestMeta) continue;
+      await removeWithSidecar(join(this.hashDir, file.name));
+    }
+    const kept = new Set(files.map((f) => f.name));
+    for (const name of await readdir(this.hashDir).catch(() => [] as string[])) {
+      if (name.endsWith(SIDECAR_SUFFIX)) {
+        const base = name.slice(0, -SIDECAR_SUFFIX.length);
+        const stamp = base.replace(/\.(data|ts|meta)$/, '');
+        const older =
+          winner !== undefined && parseOrUndefined(stamp)?.compare(winner.timestamp) === -1;
+        if (!kept.has(base) && older) await rm(join(this.hashDir, name), { force: true });
+      }
+    }
+    await rmdir(this.hashDir).catch(() => undefined); // only succeeds when empty
+  }
+
+  /** Creates the hash folder (fsyncing each new folder's parent) if needed. */
+  async ensureHashDir(): Promise<void> {
+    const created = await mkdir(this.hashDir, { recursive: true });
+    if (created === undefined) return;
+    for (let dir = this.hashDir; dir.length >= created.length; dir = dirname(dir))
+      await fsyncDir(dirname(dir));
+  }
+
+  private async writeEmpty(fileName: string, metadata: ObjectMetadata): Promise<void> {
+    const writer = await this.createWriter();
+    await writer.commit(fileName, metadata);
+  }
+}
+
+function parseOrUndefined(text: string): Timestamp | undefined {
+  try {
+    return Timestamp.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+/** One PUT in progress: chunks go to a temp file; `commit` makes it the object, `abort` drops it. */
+export class DiskFileWriter {
+  private done = false;
+  bytesWritten = 0;
+
+  constructor(
+    private readonly diskFile: DiskFile,
+    private readonly tmpPath: string,
+    private readonly handle: FileHandle,
+  ) {}
+
+  async write(chunk: Uint8Array): Promise<void> {
+    let offset = 0;
+    while (offset < chunk.length) {
+      const { bytesWritten } = await this.handle.write(chunk, offset, chunk.length - offset);
+      offset += bytesWritten;
+    }
+    this.bytesWritten += chunk.length;
+  }
+
+  /** Attaches metadata, fsyncs, and renames into place as `fileName`; then removes obsolete files. */
+  async commit(fileName: string, metadata: ObjectMetadata): Promise<void> {
+    const { diskFile } = this;
+    let sidecar: string | undefined;
+    try {
+      sidecar = await writeMetadata(this.tmpPath, metadata);
+      await this.handle.sync();
+      await this.handle.close();
+      await diskFile.ensureHashDir();
+      const target = join(diskFile.hashDir, fileName);
+      if (sidecar) await rename(sidecar, target + SIDECAR_SUFFIX);
+      await rename(this.tmpPath, target);
+      this.done = true;
+      await fsyncDir(diskFile.hashDir);
+    } finally {
+      if (!this.done) await this.abort();
+    }
+    await diskFile.cleanup();
+  }
+
+  /** Drops the temp file (and its sidecar): nothing of this PUT stays visible. */
+  async abort(): Promise<void> {
+    this.done = true;
+    await this.handle.close().catch(() => undefined);
+    await removeWithSidecar(this.tmpPath);
+  }
+}

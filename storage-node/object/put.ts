@@ -1,0 +1,155 @@
+/**
+ * Object PUT: checks everything that can be checked before the body flows (so a client that
+ * sent `Expect: 100-continue` is refused without uploading), streams the body to a temp file
+ * while computing its MD5, then commits it only if it is complete and matches the client's
+ * ETag. A cut, short, stalled or mismatched upload leaves nothing visible.
+ */
+import { createHash } from 'node:crypto';
+import { DEFAULT_CONSTRAINTS } from '../../common/constraints.js';
+import { StratusError } from '../../common/errors.js';
+import { etagList } from '../../common/conditional.js';
+import { unquoteEtag } from '../../common/headers.js';
+import type { NodeContext } from '../context.js';
+import type { BackendRequest, BackendResponse } from '../http/types.js';
+import { updateContainers } from './container-update.js';
+import type { DiskFileWriter } from './disk-file.js';
+import { openDiskFile } from './locate.js';
+import { declaredLength, deleteAt, requestMetadata } from './request-checks.js';
+import { requestTimestamp } from '../http/request-timestamp.js';
+
+export async function putObject(ctx: NodeContext, req: BackendRequest): Promise<BackendResponse> {
+  const timestamp = requestTimestamp(req);
+  const length = declaredLength(req);
+  const contentType = req.header('content-type');
+  if (!contentType) throw new StratusError('BAD_REQUEST', 'No content type');
+  deleteAt(req, Date.now() / 1000);
+  const metadata = requestMetadata(req);
+  const { diskFile, devicePath } = await openDiskFile(ctx, req);
+  const current = await diskFile.read();
+  if (current.kind !== 'missing') {
+    if (current.kind === 'data' && current.metadata.name !== diskFile.name) {
+      throw new StratusError(
+        'FORBIDDEN',
+        'Object name collision: another object already uses this hash',
+      );
+    }
+    const existing = current.kind === 'data' ? current.lastChange : current.timestamp;
+    if (existing.compare(timestamp) >= 0) {
+      throw new StratusError('CONFLICT', 'An object with a newer or equal timestamp exists', {
+        headers: { 'X-Backend-Timestamp': existing.internal },
+      });
+    }
+  }
+  const ifNoneMatch = req.header('if-none-match');
+  if (
+    ifNoneMatch !== undefined &&
+    etagList(ifNoneMatch).includes('*') &&
+    current.kind === 'data' &&
+    !isExpired(current.metadata)
+  ) {
+    throw new StratusError('PRECONDITION_FAILED', 'Precondition Failed: the object exists');
+  }
+  const room = await ctx.devices.writableBytes(devicePath, ctx.config.object.fallocateReserve);
+  if (room <= (length ?? 0)) {
+    throw new StratusError(
+      'INSUFFICIENT_STORAGE',
+      `Insufficient Storage: not enough space on ${req.path.device}`,
+    );
+  }
+
+  req.continueBody();
+  const writer = await diskFile.createWriter();
+  let etag: string;
+  try {
+    etag = await receiveBody(req, writer, length, ctx.config.object.clientTimeout);
+  } catch (err) {
+    await writer.abort();
+    throw err;
+  }
+  const clientEtag = req.header('etag');
+  if (clientEtag !== undefined && unquoteEtag(clientEtag) !== etag) {
+    await writer.abort();
+    throw new StratusError(
+      'ETAG_MISMATCH',
+      'Unprocessable Entity: the body does not match the ETag sent',
+    );
+  }
+  await writer.commit(`${timestamp.internal}.data`, {
+    ...metadata,
+    name: diskFile.name,
+    'X-Timestamp': timestamp.internal,
+    'Content-Type': contentType,
+    'Content-Length': String(writer.bytesWritten),
+    ETag: etag,
+  });
+  await updateContainers(ctx, req, devicePath, diskFile.hash, {
+    method: 'PUT',
+    timestamp,
+    size: writer.bytesWritten,
+    contentType,
+    etag,
+  });
+  return { status: 201, headers: { ETag: etag, 'Last-Modified': timestamp.httpDate } };
+}
+
+export function isExpired(metadata: Record<string, string>, now = Date.now() / 1000): boolean {
+  const at = metadata['X-Delete-At'];
+  return at !== undefined && Number(at) <= now;
+}
+
+/**
+ * Streams the body into the writer; returns its MD5. A client that stops sending for
+ * `clientTimeout` seconds gets 408; one that disconnects or sends less than it declared, 499.
+ */
+async function receiveBody(
+  req: BackendRequest,
+  writer: DiskFileWriter,
+  length: number | undefined,
+  clientTimeout: number,
+): Promise<string> {
+  const md5 = createHash('md5');
+  let timer: NodeJS.Timeout | undefined;
+  let timedOut = false;
+  const waitForClient = () => {
+    timer = setTimeout(() => {
+      timedOut = true;
+      req.body.destroy();
+    }, clientTimeout * 1000);
+  };
+  try {
+    waitForClient();
+    for await (const chunk of req.body as AsyncIterable<Buffer>) {
+      clearTimeout(timer);
+      md5.update(chunk);
+      await writer.write(chunk);
+      if (writer.bytesWritten > DEFAULT_CONSTRAINTS.maxFileSize) {
+        throw new StratusError('TOO_LARGE', 'Your request is too large.');
+      }
+      waitForClient();
+    }
+  } catch (err) {
+    if (err instanceof StratusError) throw err;
+    if (timedOut)
+      throw new StratusError(
+        'CLIENT_TIMEOUT',
+        'Request Timeout: the client stopped sending the body',
+      );
+    throw new StratusError('CLIENT_DISCONNECTED', 'Client Disconnect: the upload was cut short', {
+      cause: err,
+    });
+  } finally {
+    clearTimeout(timer);
+  }
+  if (timedOut)
+    throw new StratusError(
+      'CLIENT_TIMEOUT',
+      'Request Timeout: the client stopped sending the body',
+    );
+  if (length !== undefined && writer.bytesWritten !== length) {
+    throw new StratusError(
+      'CLIENT_DISCONNECTED',
+      `Client Disconnect: got ${writer.bytesWritten} of ${length} bytes`,
+    );
+  }
+  return md5.digest('hex');
+}
