@@ -1,0 +1,73 @@
+#!/usr/bin/env node
+/** The proxy server: `node dist/proxy/main.js <proxy-server.conf>`. */
+import { Config } from '../common/config.js';
+import { loadPathHasher, loadRing } from '../common/cluster-config.js';
+import { describeError } from '../common/errors.js';
+import { createLogger } from '../common/logger.js';
+import { BackendClient } from './backend/client.js';
+import { ErrorLimiter } from './backend/error-limiter.js';
+import { readProxyConfig } from './config.js';
+import type { ProxyContext } from './context.js';
+import { InfoCache } from './info-cache.js';
+import { createProxyServer } from './server.js';
+
+async function main(argv: string[]): Promise<void> {
+  const confPath = argv[0];
+  if (!confPath) {
+    process.stderr.write('usage: proxy-server <proxy-server.conf>\n');
+    process.exitCode = 2;
+    return;
+  }
+  const file = await Config.load(confPath);
+  const config = readProxyConfig(file);
+  const logger = createLogger({ server: 'proxy-server', level: config.logLevel });
+  const hasher = await loadPathHasher(config.swiftDir);
+  const onReloadError = (err: unknown) =>
+    logger.error({ err }, 'ring reload failed; still serving the previous ring');
+  const rings = {
+    account: loadRing(config.swiftDir, 'account', hasher, { onReloadError }),
+    container: loadRing(config.swiftDir, 'container', hasher, { onReloadError }),
+    object: loadRing(config.swiftDir, 'object', hasher, { onReloadError }),
+  };
+  const limiter = new ErrorLimiter(config.errorSuppressionLimit, config.errorSuppressionInterval);
+  const backend = new BackendClient(
+    limiter,
+    { connect: config.connTimeout, node: config.nodeTimeout },
+    logger,
+  );
+  const info = new InfoCache(backend, rings, {
+    account: config.recheckAccountExistence,
+    container: config.recheckContainerExistence,
+  });
+  const ctx: ProxyContext = {
+    config,
+    file,
+    hasher,
+    rings,
+    logger,
+    backend,
+    info,
+    capabilities: {},
+  };
+  const server = createProxyServer(ctx);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.bindPort, config.bindIp, () => resolve());
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : config.bindPort;
+  logger.info({ ip: config.bindIp, port, pipeline: config.pipeline }, 'proxy listening');
+  const stop = (signal: string) => {
+    logger.info({ signal }, 'proxy stopping');
+    server.close();
+    server.closeIdleConnections();
+    setTimeout(() => process.exit(0), 2000).unref();
+  };
+  process.once('SIGTERM', () => stop('SIGTERM'));
+  process.once('SIGINT', () => stop('SIGINT'));
+}
+
+main(process.argv.slice(2)).catch((err: unknown) => {
+  process.stderr.write(`proxy-server: ${describeError(err)}\n`);
+  process.exit(1);
+});
