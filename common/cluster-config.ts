@@ -32,3 +32,23 @@ export function loadRing(
 ): Ring {
   return Ring.load(ringPath(swiftDir, name), hasher, options);
 }
+
+export interface ClusterRings {
+  account: Ring;
+  container: Ring;
+  object: Ring;
+}
+
+/** The three rings, each reloading itself when its file changes; failed reloads are reported. */
+export function loadRings(
+  swiftDir: string,
+  hasher: PathHasher,
+  onReloadError?: (err: unknown) => void,
+): ClusterRings {
+  const options: RingOptions = onReloadError ? { onReloadError } : {};
+  return {
+    account: loadRing(swiftDir, 'account', hasher, options),
+    container: loadRing(swiftDir, 'container', hasher, options),
+    object: loadRing(swiftDir, 'object', hasher, options),
+  };
+}

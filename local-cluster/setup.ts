@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { writeFileAtomic } from '../common/atomic-file.js';
 import { CLUSTER_CONF_NAME, ringPath, type RingName } from '../common/cluster-config.js';
 import { serializeRing } from '../common/ring/ring-data.js';
+import { DEFAULT_PIPELINE } from '../proxy/config.js';
 import { RingBuilder } from '../ring-builder/builder.js';
 import type { ClusterLayout, NodeLayout } from './layout.js';
 
@@ -124,7 +125,7 @@ export async function writeProxyConf(
     `log_level = ${extra.log_level ?? 'info'}`,
     '',
     '[pipeline:main]',
-    'pipeline = catch_errors gatekeeper healthcheck proxy-logging tempauth proxy-server',
+    `pipeline = ${DEFAULT_PIPELINE.join(' ')}`,
     '',
     '[app:proxy-server]',
     'account_autocreate = true',

@@ -1,8 +1,8 @@
 /** What the proxy's filters and controllers share. */
+import type { ClusterRings } from '../common/cluster-config.js';
 import type { Config } from '../common/config.js';
 import type { PathHasher } from '../common/hash.js';
 import type { Logger } from '../common/logger.js';
-import type { Ring } from '../common/ring/ring.js';
 import type { BackendClient } from './backend/client.js';
 import type { ProxyConfig } from './config.js';
 import type { InfoCache } from './info-cache.js';
@@ -12,7 +12,7 @@ export interface ProxyContext {
   /** The whole proxy-server.conf, for filters' own sections. */
   file: Config;
   hasher: PathHasher;
-  rings: { account: Ring; container: Ring; object: Ring };
+  rings: ClusterRings;
   logger: Logger;
   backend: BackendClient;
   info: InfoCache;

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /** The proxy server: `node dist/proxy/main.js <proxy-server.conf>`. */
 import { Config } from '../common/config.js';
-import { loadPathHasher, loadRing } from '../common/cluster-config.js';
+import { loadPathHasher, loadRings } from '../common/cluster-config.js';
 import { describeError } from '../common/errors.js';
 import { createLogger } from '../common/logger.js';
 import { BackendClient } from './backend/client.js';
@@ -22,13 +22,9 @@ async function main(argv: string[]): Promise<void> {
   const config = readProxyConfig(file);
   const logger = createLogger({ server: 'proxy-server', level: config.logLevel });
   const hasher = await loadPathHasher(config.swiftDir);
-  const onReloadError = (err: unknown) =>
-    logger.error({ err }, 'ring reload failed; still serving the previous ring');
-  const rings = {
-    account: loadRing(config.swiftDir, 'account', hasher, { onReloadError }),
-    container: loadRing(config.swiftDir, 'container', hasher, { onReloadError }),
-    object: loadRing(config.swiftDir, 'object', hasher, { onReloadError }),
-  };
+  const rings = loadRings(config.swiftDir, hasher, (err) =>
+    logger.error({ err }, 'ring reload failed; still serving the previous ring'),
+  );
   const limiter = new ErrorLimiter(config.errorSuppressionLimit, config.errorSuppressionInterval);
   const backend = new BackendClient(
     limiter,

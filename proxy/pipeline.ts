@@ -37,19 +37,23 @@ export interface ProxyResponse {
 export type App = (req: ProxyRequest) => Promise<ProxyResponse>;
 export type Middleware = (req: ProxyRequest, next: App) => Promise<ProxyResponse>;
 
-/** Chains middlewares around `app`; a filter calling `next` twice is a bug and throws. */
+/**
+ * Chains middlewares around `app`. A filter may call `next` once per request object: again
+ * with the same request is a bug and throws; with a new request (a subrequest, such as a
+ * large object's segments or a copy's source) it runs the rest of the pipeline for that one.
+ */
 export function compose(middlewares: readonly Middleware[], app: App): App {
-  return (req) => {
-    let index = -1;
-    const dispatch = (i: number, current: ProxyRequest): Promise<ProxyResponse> => {
-      if (i <= index) return Promise.reject(new Error('next() called multiple times'));
-      index = i;
-      const middleware = middlewares[i];
-      if (!middleware) return app(current);
-      return middleware(current, (nextReq) => dispatch(i + 1, nextReq));
-    };
-    return dispatch(0, req);
+  const dispatch = (i: number, current: ProxyRequest): Promise<ProxyResponse> => {
+    const middleware = middlewares[i];
+    if (!middleware) return app(current);
+    const passed = new WeakSet<ProxyRequest>();
+    return middleware(current, (nextReq) => {
+      if (passed.has(nextReq)) return Promise.reject(new Error('next() called multiple times'));
+      passed.add(nextReq);
+      return dispatch(i + 1, nextReq);
+    });
   };
+  return (req) => dispatch(0, req);
 }
 
 /** Builds a response with a text body and its length. */

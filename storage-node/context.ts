@@ -1,9 +1,8 @@
 /** What every app of a storage node shares: config, devices, rings, logger, HTTP client. */
 import { Agent, type Dispatcher } from 'undici';
-import { loadPathHasher, loadRing, type RingName } from '../common/cluster-config.js';
+import { loadPathHasher, loadRings, type ClusterRings } from '../common/cluster-config.js';
 import type { PathHasher } from '../common/hash.js';
 import type { Logger } from '../common/logger.js';
-import type { Ring } from '../common/ring/ring.js';
 import type { StorageNodeConfig } from './config.js';
 import { Devices } from './devices.js';
 
@@ -11,7 +10,7 @@ export interface NodeContext {
   config: StorageNodeConfig;
   devices: Devices;
   hasher: PathHasher;
-  rings: Record<RingName, Ring>;
+  rings: ClusterRings;
   logger: Logger;
   /** Keep-alive pool for requests to other storage nodes. */
   http: Dispatcher;
@@ -22,13 +21,9 @@ export async function createNodeContext(
   logger: Logger,
 ): Promise<NodeContext> {
   const hasher = await loadPathHasher(config.swiftDir);
-  const onReloadError = (err: unknown) =>
-    logger.error({ err }, 'ring reload failed; still serving the previous ring');
-  const rings = {
-    account: loadRing(config.swiftDir, 'account', hasher, { onReloadError }),
-    container: loadRing(config.swiftDir, 'container', hasher, { onReloadError }),
-    object: loadRing(config.swiftDir, 'object', hasher, { onReloadError }),
-  };
+  const rings = loadRings(config.swiftDir, hasher, (err) =>
+    logger.error({ err }, 'ring reload failed; still serving the previous ring'),
+  );
   const http = new Agent({
     keepAliveTimeout: 4_000,
     connect: { timeout: config.object.connTimeout * 1000 },

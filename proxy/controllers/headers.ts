@@ -32,8 +32,11 @@ export function metadataHeaders(
   const out: Record<string, string> = {};
   const metaPrefix = `x-${kind}-meta-`;
   const removePrefix = `x-remove-${kind}-meta-`;
+  // System metadata can only come from middlewares: the gatekeeper strips it from clients.
+  const sysmetaPrefix = `x-${kind}-sysmeta-`;
   for (const [name, value] of Object.entries(req.headers)) {
-    if (name.startsWith(metaPrefix) || extra.includes(name)) out[name] = value;
+    if (name.startsWith(metaPrefix) || name.startsWith(sysmetaPrefix) || extra.includes(name))
+      out[name] = value;
     else if (name.startsWith(removePrefix)) out[metaPrefix + name.slice(removePrefix.length)] = '';
     else if (name.startsWith('x-remove-') && extra.includes(`x-${name.slice(9)}`))
       out[`x-${name.slice(9)}`] = '';

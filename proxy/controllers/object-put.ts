@@ -9,6 +9,7 @@
  * every node discards its temp file, so nothing half-written becomes visible.
  */
 import { hostPort } from '../../common/backend-url.js';
+import { clientChunks } from '../../common/client-body.js';
 import { DEFAULT_CONSTRAINTS } from '../../common/constraints.js';
 import { StratusError } from '../../common/errors.js';
 import { Timestamp } from '../../common/timestamp.js';
@@ -141,49 +142,16 @@ async function streamBody(
   length: number | undefined,
 ): Promise<Putter[]> {
   let live = putters;
-  let received = 0;
-  let timer: NodeJS.Timeout | undefined;
-  let timedOut = false;
-  const waitForClient = () => {
-    timer = setTimeout(() => {
-      timedOut = true;
-      req.body.destroy();
-    }, ctx.config.clientTimeout * 1000);
-  };
-  try {
-    waitForClient();
-    for await (const chunk of req.body as AsyncIterable<Buffer>) {
-      clearTimeout(timer);
-      received += chunk.length;
-      if (received > DEFAULT_CONSTRAINTS.maxFileSize)
-        throw new StratusError('TOO_LARGE', 'Your request is too large.');
-      const full = live.filter((putter) => !putter.write(chunk));
-      if (full.length > 0)
-        await Promise.all(full.map((putter) => putter.drained(ctx.config.nodeTimeout)));
-      live = dropFailed(ctx, req, live, quorum);
-      waitForClient();
-    }
-  } catch (err) {
-    if (err instanceof StratusError) throw err;
-    if (timedOut)
-      throw new StratusError(
-        'CLIENT_TIMEOUT',
-        'Request Timeout: the client stopped sending the body',
-      );
-    throw new StratusError('CLIENT_DISCONNECTED', 'Client Disconnect', { cause: err });
-  } finally {
-    clearTimeout(timer);
-  }
-  if (timedOut)
-    throw new StratusError(
-      'CLIENT_TIMEOUT',
-      'Request Timeout: the client stopped sending the body',
-    );
-  if (length !== undefined && received !== length) {
-    throw new StratusError(
-      'CLIENT_DISCONNECTED',
-      `Client Disconnect: got ${received} of ${length} bytes`,
-    );
+  const chunks = clientChunks(req.body, {
+    timeoutSeconds: ctx.config.clientTimeout,
+    length,
+    maxBytes: DEFAULT_CONSTRAINTS.maxFileSize,
+  });
+  for await (const chunk of chunks) {
+    const full = live.filter((putter) => !putter.write(chunk));
+    if (full.length > 0)
+      await Promise.all(full.map((putter) => putter.drained(ctx.config.nodeTimeout)));
+    live = dropFailed(ctx, req, live, quorum);
   }
   return live;
 }

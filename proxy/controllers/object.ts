@@ -26,8 +26,13 @@ const OBJECT_HEADERS = [
   'expires',
   'x-robots-tag',
   'x-object-manifest',
+  'x-static-large-object',
   'x-delete-at',
 ];
+/** System metadata reaches here only from middlewares (the gatekeeper strips clients'). */
+const isSysmeta = (name: string): boolean =>
+  name.startsWith('x-object-sysmeta-') || name.startsWith('x-object-transient-sysmeta-');
+
 const READ_CONDITIONS = [
   'range',
   'if-match',
@@ -151,7 +156,8 @@ function objectHeaders(req: ProxyRequest, object: string, isPut: boolean): Recor
   checkMetadata(req.headers, 'object');
   const out: Record<string, string> = {};
   for (const [name, value] of Object.entries(req.headers)) {
-    if (name.startsWith('x-object-meta-') || OBJECT_HEADERS.includes(name)) out[name] = value;
+    if (name.startsWith('x-object-meta-') || isSysmeta(name) || OBJECT_HEADERS.includes(name))
+      out[name] = value;
   }
   const now = Date.now() / 1000;
   const after = req.headers['x-delete-after'];

@@ -5,6 +5,7 @@
  * ETag. A cut, short, stalled or mismatched upload leaves nothing visible.
  */
 import { createHash } from 'node:crypto';
+import { clientChunks } from '../../common/client-body.js';
 import { DEFAULT_CONSTRAINTS } from '../../common/constraints.js';
 import { StratusError } from '../../common/errors.js';
 import { etagList } from '../../common/conditional.js';
@@ -98,8 +99,7 @@ export function isExpired(metadata: Record<string, string>, now = Date.now() / 1
 }
 
 /**
- * Streams the body into the writer; returns its MD5. A client that stops sending for
- * `clientTimeout` seconds gets 408; one that disconnects or sends less than it declared, 499.
+ * Streams the body into the writer; returns its MD5 (408/499/413 from clientChunks).
  */
 async function receiveBody(
   req: BackendRequest,
@@ -108,48 +108,14 @@ async function receiveBody(
   clientTimeout: number,
 ): Promise<string> {
   const md5 = createHash('md5');
-  let timer: NodeJS.Timeout | undefined;
-  let timedOut = false;
-  const waitForClient = () => {
-    timer = setTimeout(() => {
-      timedOut = true;
-      req.body.destroy();
-    }, clientTimeout * 1000);
-  };
-  try {
-    waitForClient();
-    for await (const chunk of req.body as AsyncIterable<Buffer>) {
-      clearTimeout(timer);
-      md5.update(chunk);
-      await writer.write(chunk);
-      if (writer.bytesWritten > DEFAULT_CONSTRAINTS.maxFileSize) {
-        throw new StratusError('TOO_LARGE', 'Your request is too large.');
-      }
-      waitForClient();
-    }
-  } catch (err) {
-    if (err instanceof StratusError) throw err;
-    if (timedOut)
-      throw new StratusError(
-        'CLIENT_TIMEOUT',
-        'Request Timeout: the client stopped sending the body',
-      );
-    throw new StratusError('CLIENT_DISCONNECTED', 'Client Disconnect: the upload was cut short', {
-      cause: err,
-    });
-  } finally {
-    clearTimeout(timer);
-  }
-  if (timedOut)
-    throw new StratusError(
-      'CLIENT_TIMEOUT',
-      'Request Timeout: the client stopped sending the body',
-    );
-  if (length !== undefined && writer.bytesWritten !== length) {
-    throw new StratusError(
-      'CLIENT_DISCONNECTED',
-      `Client Disconnect: got ${writer.bytesWritten} of ${length} bytes`,
-    );
+  const chunks = clientChunks(req.body, {
+    timeoutSeconds: clientTimeout,
+    length,
+    maxBytes: DEFAULT_CONSTRAINTS.maxFileSize,
+  });
+  for await (const chunk of chunks) {
+    md5.update(chunk);
+    await writer.write(chunk);
   }
   return md5.digest('hex');
 }

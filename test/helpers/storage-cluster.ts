@@ -6,9 +6,8 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadPathHasher, loadRing } from '../../common/cluster-config.js';
+import { loadPathHasher, loadRings, type ClusterRings } from '../../common/cluster-config.js';
 import type { PathHasher } from '../../common/hash.js';
-import type { Ring } from '../../common/ring/ring.js';
 import { LocalCluster } from '../../local-cluster/cluster.js';
 import type { ClusterLayout, NodeLayout } from '../../local-cluster/layout.js';
 
@@ -24,7 +23,7 @@ export class StorageCluster {
   private constructor(
     private readonly cluster: LocalCluster,
     readonly hasher: PathHasher,
-    readonly rings: { account: Ring; container: Ring; object: Ring },
+    readonly rings: ClusterRings,
   ) {}
 
   static async start(options: StorageClusterOptions = {}): Promise<StorageCluster> {
@@ -39,11 +38,7 @@ export class StorageCluster {
     });
     const { swiftDir } = cluster.layout;
     const hasher = await loadPathHasher(swiftDir);
-    const rings = {
-      account: loadRing(swiftDir, 'account', hasher),
-      container: loadRing(swiftDir, 'container', hasher),
-      object: loadRing(swiftDir, 'object', hasher),
-    };
+    const rings = loadRings(swiftDir, hasher);
     return new StorageCluster(cluster, hasher, rings);
   }
 

@@ -262,3 +262,29 @@ describe('API paths', () => {
     expect(() => parseApiPath('/v1/AUTH_a/c/%00')).toThrow('Invalid UTF8 or contains NULL');
   });
 });
+
+describe('subrequests through the pipeline', () => {
+  it('lets a filter send new requests down the rest of the pipeline', async () => {
+    const seen: string[] = [];
+    const app = compose(
+      [
+        async (req, next) => {
+          const main = await next(req);
+          const sub = await next(request('/sub'));
+          return {
+            status: main.status,
+            headers: {},
+            body: `${main.body as string}+${sub.body as string}`,
+          };
+        },
+        async (req, next) => {
+          seen.push(req.rawPath);
+          return next(req);
+        },
+      ],
+      async (req) => ({ status: 200, headers: {}, body: req.rawPath }),
+    );
+    expect((await app(request('/main'))).body).toBe('/main+/sub');
+    expect(seen).toEqual(['/main', '/sub']);
+  });
+});
