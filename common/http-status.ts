@@ -62,7 +62,7 @@ export function swiftErrorBody(status: number): string {
  * Statuses whose body is the specific reason (as Swift's `HTTPBadRequest(body=...)`), plain
  * text; every other error gets Swift's standard HTML page.
  */
-const REASON_BODY_STATUSES = new Set([400, 411, 412, 413, 416, 422, 507]);
+const REASON_BODY_STATUSES = new Set([400, 409, 411, 412, 413, 416, 422, 507]);
 
 export function errorBody(
   status: number,

@@ -69,3 +69,110 @@ export function normalizeAcl(text: string): string {
     .filter((item) => item !== '')
     .join(',');
 }
+
+/**
+ * Account ACLs (X-Account-Access-Control), Swift's V2 JSON syntax:
+ * `{"admin": [...], "read-write": [...], "read-only": [...]}`, each a list of groups
+ * (`account`, `account:user`). Admins act as the account's owner; read-write users may do
+ * anything to containers and objects but only read the account; read-only users may only
+ * read. Stored as system metadata, shown back only to the owner.
+ */
+export interface AccountAcls {
+  admin: string[];
+  'read-write': string[];
+  'read-only': string[];
+}
+
+export type AccountAccess = keyof AccountAcls;
+
+export const ACCOUNT_ACL_SYSMETA = 'x-account-sysmeta-core-access-control';
+const ACCOUNT_ACL_KEYS: readonly AccountAccess[] = ['admin', 'read-write', 'read-only'];
+
+/** Python's parse_acl(version=2): `''` is `{}`, a JSON object is itself, anything else undefined. */
+function parseAclV2(text: string): Record<string, unknown> | undefined {
+  if (text === '') return {};
+  try {
+    const value: unknown = JSON.parse(text);
+    return typeof value === 'object' && value !== null && !Array.isArray(value)
+      ? (value as Record<string, unknown>)
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Python's repr() of a string, for TempAuth's error text. */
+function pythonRepr(text: string): string {
+  const quote = text.includes("'") && !text.includes('"') ? '"' : "'";
+  const escaped = text
+    .replace(/\\/g, '\\\\')
+    .replace(/\n/g, '\\n')
+    .replace(/\r/g, '\\r')
+    .replace(/\t/g, '\\t')
+    .replaceAll(quote, `\\${quote}`);
+  return `${quote}${escaped}${quote}`;
+}
+
+/** What is wrong with an X-Account-Access-Control value (TempAuth's wording), or undefined. */
+export function accountAclError(text: string): string | undefined {
+  const acl = parseAclV2(text);
+  if (acl === undefined) return `Syntax error in input (${pythonRepr(text)})`;
+  for (const key of Object.keys(acl)) {
+    if (!ACCOUNT_ACL_KEYS.includes(key as AccountAccess))
+      return `Key ${JSON.stringify(key)} not recognized`;
+  }
+  for (const key of ACCOUNT_ACL_KEYS) {
+    const grantees = acl[key];
+    if (grantees === undefined) continue;
+    if (!Array.isArray(grantees)) return `Value for key ${JSON.stringify(key)} must be a list`;
+    if (grantees.some((grantee) => typeof grantee !== 'string'))
+      return `Elements of ${JSON.stringify(key)} list must be strings`;
+  }
+  return undefined;
+}
+
+/** The ACLs stored for an account; undefined when none grants anything (or they are garbled). */
+export function parseAccountAcls(text: string | undefined): AccountAcls | undefined {
+  if (text === undefined) return undefined;
+  const acl = parseAclV2(text);
+  if (acl === undefined) return undefined;
+  const list = (value: unknown): string[] =>
+    Array.isArray(value) ? value.filter((item): item is string => typeof item === 'string') : [];
+  const acls: AccountAcls = {
+    admin: list(acl.admin),
+    'read-write': list(acl['read-write']),
+    'read-only': list(acl['read-only']),
+  };
+  return ACCOUNT_ACL_KEYS.some((key) => acls[key].length > 0) ? acls : undefined;
+}
+
+/** The strongest access the ACLs give one of these groups, if any. */
+export function accountAccess(
+  acls: AccountAcls,
+  groups: readonly string[],
+): AccountAccess | undefined {
+  return ACCOUNT_ACL_KEYS.find((key) => acls[key].some((grantee) => groups.includes(grantee)));
+}
+
+/**
+ * A stored ACL as Swift shows it to the owner (format_acl v2: compact JSON, sorted keys,
+ * non-ASCII escaped); undefined for an empty or garbled one.
+ */
+export function formatAccountAcl(text: string): string | undefined {
+  const acl = parseAclV2(text);
+  if (acl === undefined || Object.keys(acl).length === 0) return undefined;
+  const sorted = (value: unknown): unknown =>
+    typeof value === 'object' && value !== null && !Array.isArray(value)
+      ? Object.fromEntries(
+          Object.keys(value)
+            .sort()
+            .map((key) => [key, sorted((value as Record<string, unknown>)[key])]),
+        )
+      : Array.isArray(value)
+        ? value.map(sorted)
+        : value;
+  return JSON.stringify(sorted(acl)).replace(
+    /[\u0080-\uffff]/g,
+    (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
+}

@@ -29,6 +29,8 @@ export interface ProxyConfig {
   allowAccountManagement: boolean;
   errorSuppressionLimit: number;
   errorSuppressionInterval: number;
+  /** Seconds between checks of the ring files for changes. */
+  ringCheckInterval: number;
 }
 
 export const DEFAULT_PIPELINE = [
@@ -36,7 +38,20 @@ export const DEFAULT_PIPELINE = [
   'gatekeeper',
   'healthcheck',
   'proxy-logging',
+  'cors',
+  'bulk',
+  'tempurl',
+  'formpost',
+  'ratelimit',
   'tempauth',
+  'staticweb',
+  'copy',
+  'container-quotas',
+  'account-quotas',
+  'slo',
+  'dlo',
+  'versioned_writes',
+  'symlink',
   'proxy-server',
 ];
 
@@ -58,6 +73,7 @@ export function readProxyConfig(config: Config): ProxyConfig {
     'allow_account_management',
     'error_suppression_limit',
     'error_suppression_interval',
+    'ring_check_interval',
   ]);
   const pipeline = config.has('pipeline:main')
     ? config.section('pipeline:main').list('pipeline')
@@ -78,5 +94,6 @@ export function readProxyConfig(config: Config): ProxyConfig {
     allowAccountManagement: app.bool('allow_account_management', false),
     errorSuppressionLimit: app.int('error_suppression_limit', 10, { min: 0 }),
     errorSuppressionInterval: app.number('error_suppression_interval', 60, { min: 0 }),
+    ringCheckInterval: app.number('ring_check_interval', 15, { min: 0 }),
   };
 }

@@ -25,6 +25,23 @@ export function setAuthorizer(req: ProxyRequest, authorize: Authorizer): void {
   req.env.set(AUTHORIZE, authorize);
 }
 
+const OVERRIDE = 'swift.authorize_override';
+
+/**
+ * For filters ahead of the auth filter that authorize a request themselves (tempurl, formpost):
+ * sets the authorizer and tells auth filters to leave it in place (Swift's
+ * `swift.authorize_override`). Subrequests inherit both with the env.
+ */
+export function overrideAuthorizer(req: ProxyRequest, authorize: Authorizer): void {
+  setAuthorizer(req, authorize);
+  req.env.set(OVERRIDE, true);
+}
+
+/** True when a filter before the auth filter has already decided who this request is. */
+export function authorizerOverridden(req: ProxyRequest): boolean {
+  return req.env.get(OVERRIDE) === true;
+}
+
 /** With no auth filter in the pipeline every request is refused: nothing is public by accident. */
 export function authorize(req: ProxyRequest, target: AuthTarget): ProxyResponse | undefined {
   const authorizer = req.env.get(AUTHORIZE) as Authorizer | undefined;

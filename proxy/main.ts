@@ -4,6 +4,7 @@ import { Config } from '../common/config.js';
 import { loadPathHasher, loadRings } from '../common/cluster-config.js';
 import { describeError } from '../common/errors.js';
 import { createLogger } from '../common/logger.js';
+import { Metrics } from '../common/metrics.js';
 import { BackendClient } from './backend/client.js';
 import { ErrorLimiter } from './backend/error-limiter.js';
 import { readProxyConfig } from './config.js';
@@ -22,9 +23,11 @@ async function main(argv: string[]): Promise<void> {
   const config = readProxyConfig(file);
   const logger = createLogger({ server: 'proxy-server', level: config.logLevel });
   const hasher = await loadPathHasher(config.swiftDir);
-  const rings = loadRings(config.swiftDir, hasher, (err) =>
-    logger.error({ err }, 'ring reload failed; still serving the previous ring'),
-  );
+  const rings = loadRings(config.swiftDir, hasher, {
+    reloadTime: config.ringCheckInterval,
+    onReloadError: (err) =>
+      logger.error({ err }, 'ring reload failed; still serving the previous ring'),
+  });
   const limiter = new ErrorLimiter(config.errorSuppressionLimit, config.errorSuppressionInterval);
   const backend = new BackendClient(
     limiter,
@@ -35,6 +38,13 @@ async function main(argv: string[]): Promise<void> {
     account: config.recheckAccountExistence,
     container: config.recheckContainerExistence,
   });
+  const metrics = new Metrics('proxy-server');
+  metrics.gauge(
+    'stratus_error_limited_nodes',
+    'Storage devices the proxy currently skips',
+    [],
+    (set) => set({}, limiter.limitedNodes().length),
+  );
   const ctx: ProxyContext = {
     config,
     file,
@@ -44,6 +54,7 @@ async function main(argv: string[]): Promise<void> {
     backend,
     info,
     capabilities: {},
+    metrics,
   };
   const server = createProxyServer(ctx);
   await new Promise<void>((resolve, reject) => {

@@ -8,6 +8,7 @@ import { pipeline } from 'node:stream/promises';
 import { StratusError, describeError } from '../common/errors.js';
 import { generateTransId, requestLogger } from '../common/logger.js';
 import { proxyApp } from './app.js';
+import { destroyQuietly } from './subresponse.js';
 import type { ProxyContext } from './context.js';
 import { errorToResponse } from './middleware/catch-errors.js';
 import { filterFactory, REQUIRED_FIRST } from './middleware/index.js';
@@ -96,9 +97,15 @@ async function serve(
       }
     },
   };
+  const started = process.hrtime.bigint();
   let response: ProxyResponse;
   try {
-    response = await app(request);
+    if (request.rawPath === '/metrics' && request.method === 'GET') {
+      const { contentType, body } = await ctx.metrics.render();
+      response = { status: 200, headers: { 'Content-Type': contentType }, body };
+    } else {
+      response = await app(request);
+    }
   } catch (err) {
     // Only reached when the pipeline has no catch_errors in front: still never a crash.
     request.log.error({ err }, 'unhandled error');
@@ -113,6 +120,14 @@ async function serve(
     request.log.info({ err: describeError(err) }, 'response not completed');
     res.destroy();
   }
+  ctx.metrics.request(
+    'proxy-server',
+    request.method,
+    response.status,
+    Number(process.hrtime.bigint() - started) / 1e9,
+    Number(headers['content-length'] ?? 0),
+    Number(res.getHeader('content-length') ?? 0),
+  );
 }
 
 async function send(
@@ -140,7 +155,7 @@ async function send(
   }
   res.writeHead(response.status);
   if (req.method === 'HEAD') {
-    body.destroy();
+    destroyQuietly(body);
     res.end();
     return;
   }

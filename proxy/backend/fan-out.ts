@@ -61,11 +61,12 @@ export async function readAllPrimaries(
   where: Location,
   method: 'GET' | 'HEAD',
   headers: Record<string, string>,
+  query?: string,
 ): Promise<ReadReply[]> {
   const replies = await Promise.all(
     where.ring
       .getPartNodes(where.partition)
-      .map((node) => client.send(target(where, node), method, headers)),
+      .map((node) => client.send(target(where, node, query), method, headers)),
   );
   return replies.filter((r): r is ReadReply => r !== undefined);
 }

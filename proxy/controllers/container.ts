@@ -10,6 +10,7 @@ import { Timestamp } from '../../common/timestamp.js';
 import { readAllPrimaries, readFromNodes, writeToNodes } from '../backend/fan-out.js';
 import type { ProxyContext } from '../context.js';
 import { authorize, isOwner } from '../identity.js';
+import { destroyQuietly } from '../subresponse.js';
 import type { ProxyRequest, ProxyResponse } from '../pipeline.js';
 import { ensureAccount } from './account.js';
 import { metadataHeaders } from './headers.js';
@@ -58,8 +59,16 @@ export async function containerRequest(
         ...(req.headers.accept ? { Accept: req.headers.accept } : {}),
       };
       if (truthy(req.headers['x-newest'])) {
-        const newest = newestReply(await readAllPrimaries(ctx.backend, where, req.method, headers));
-        if (newest && newest.status < 300) return relay(newest, hideFromOthers);
+        const replies = await readAllPrimaries(
+          ctx.backend,
+          where,
+          req.method,
+          headers,
+          req.query.toString(),
+        );
+        const newest = newestReply(replies.filter((r) => r.status < 300));
+        for (const reply of replies) if (reply !== newest) destroyQuietly(reply.body);
+        if (newest) return relay(newest, hideFromOthers);
       }
       const read = await readFromNodes(
         ctx.backend,

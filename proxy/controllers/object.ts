@@ -11,6 +11,7 @@ import { Timestamp } from '../../common/timestamp.js';
 import { readAllPrimaries, readFromNodes, writeToNodes } from '../backend/fan-out.js';
 import type { ProxyContext } from '../context.js';
 import { authorize } from '../identity.js';
+import { destroyQuietly } from '../subresponse.js';
 import type { ProxyRequest, ProxyResponse } from '../pipeline.js';
 import { baseHeaders, newestReply, relay, statusOnly, truthy } from './helpers.js';
 import { putObjectData } from './object-put.js';
@@ -82,7 +83,7 @@ export async function objectRequest(
             (r) => r.status < 300 || r.status === 304 || r.status === 412 || r.status === 416,
           ),
         );
-        for (const reply of replies) if (reply !== newest) reply.body.resume();
+        for (const reply of replies) if (reply !== newest) destroyQuietly(reply.body);
         if (newest) return relay(newest);
       }
       const read = await readFromNodes(ctx.backend, where, req.method, headers);
@@ -90,12 +91,6 @@ export async function objectRequest(
     }
     case 'PUT': {
       checkObjectName(object);
-      if (req.headers['x-copy-from'] !== undefined) {
-        throw new StratusError(
-          'NOT_IMPLEMENTED',
-          'Server-side copy (X-Copy-From) is not available yet',
-        );
-      }
       const length = declaredLength(req);
       const headers = objectHeaders(req, object, true);
       if (req.headers.etag !== undefined) headers.Etag = req.headers.etag;

@@ -32,6 +32,14 @@ const field = (value: string | number | undefined): string =>
     ? '-'
     : encodeURIComponent(String(value)).replace(/%2F/g, '/').replace(/%3A/g, ':');
 
+/** The query as logged: signatures are credentials, so only their start is kept (as tokens). */
+function loggedQuery(query: URLSearchParams): string {
+  const copy = new URLSearchParams(query);
+  const sig = copy.get('temp_url_sig');
+  if (sig !== null) copy.set('temp_url_sig', `${sig.slice(0, 8)}...`);
+  return copy.toString();
+}
+
 function logAccess(
   req: ProxyRequest,
   response: ProxyResponse,
@@ -45,7 +53,7 @@ function logAccess(
     req.clientIp,
     new Date(started).toISOString(),
     req.method,
-    field(req.rawPath + (req.query.size > 0 ? `?${req.query.toString()}` : '')),
+    field(req.rawPath + (req.query.size > 0 ? `?${loggedQuery(req.query)}` : '')),
     'HTTP/1.1',
     response.status,
     field(req.headers.referer),

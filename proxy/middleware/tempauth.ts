@@ -10,11 +10,33 @@
  * `.reseller_admin` owns every account. Tokens are stateless and signed (HMAC-SHA256 with
  * `token_secret`), so every proxy sharing the secret accepts them, and they expire after
  * `token_life` seconds; a user removed from the config loses access at once.
+ *
+ * Account ACLs (X-Account-Access-Control, see acl.ts) are checked as Swift's TempAuth does:
+ * after ownership and container ACLs. Only owners may set them (a malformed one is 400 for
+ * anyone); they are kept as system metadata and shown back to owners only.
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { ConfigSection } from '../../common/config.js';
-import { groupAllowed, parseAcl, referrerAllowed } from '../acl.js';
-import { markOwner, setAuthorizer, type AuthTarget } from '../identity.js';
+import {
+  ACCOUNT_ACL_SYSMETA,
+  accountAccess,
+  accountAclError,
+  formatAccountAcl,
+  groupAllowed,
+  parseAccountAcls,
+  parseAcl,
+  referrerAllowed,
+  type AccountAcls,
+} from '../acl.js';
+import type { ProxyContext } from '../context.js';
+import {
+  authorizerOverridden,
+  isOwner,
+  markOwner,
+  setAuthorizer,
+  type AuthTarget,
+} from '../identity.js';
+import { parseApiPath } from '../path.js';
 import { textResponse, type ProxyRequest, type ProxyResponse } from '../pipeline.js';
 import type { FilterFactory } from './types.js';
 
@@ -33,6 +55,56 @@ interface Identity {
 }
 
 const READ_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/** The account ACLs of the request's account, read before the controllers authorize. */
+const ACCOUNT_ACLS = 'tempauth.account_acls';
+
+/** Headers only an owner may set (Swift's swift_owner_headers): dropped for anyone else. */
+const OWNER_HEADERS = [
+  'x-container-read',
+  'x-container-write',
+  'x-container-sync-key',
+  'x-container-sync-to',
+  'x-account-meta-temp-url-key',
+  'x-account-meta-temp-url-key-2',
+  'x-container-meta-temp-url-key',
+  'x-container-meta-temp-url-key-2',
+  'x-account-access-control',
+  ACCOUNT_ACL_SYSMETA,
+];
+
+/** Lets a request in without ownership: it may not touch what only owners may set. */
+function allowNonOwner(req: ProxyRequest): undefined {
+  for (const name of OWNER_HEADERS) {
+    delete req.headers[name];
+    delete req.headers[name.replace(/^x-/, 'x-remove-')];
+  }
+  return undefined;
+}
+
+/**
+ * Validates an X-Account-Access-Control header (400 with TempAuth's text when malformed) and
+ * moves it to the system metadata the account servers keep. X-Remove-Account-Access-Control
+ * removes the ACLs.
+ */
+function takeAccountAcl(req: ProxyRequest): ProxyResponse | undefined {
+  const raw = req.headers['x-account-access-control'];
+  if (raw !== undefined) {
+    // Header values arrive as latin1 text; the JSON inside is UTF-8.
+    const text = Buffer.from(raw, 'latin1').toString('utf8');
+    const error = accountAclError(text);
+    if (error) {
+      return textResponse(400, `X-Account-Access-Control invalid: ${error}\n\nInput: ${text}\n`);
+    }
+    req.headers[ACCOUNT_ACL_SYSMETA] = raw;
+    delete req.headers['x-account-access-control'];
+  }
+  if (req.headers['x-remove-account-access-control'] !== undefined) {
+    req.headers[ACCOUNT_ACL_SYSMETA] = '';
+    delete req.headers['x-remove-account-access-control'];
+  }
+  return undefined;
+}
 
 export const tempauth: FilterFactory = (conf, ctx) => {
   const resellerPrefix = conf.string('reseller_prefix', 'AUTH').replace(/_$/, '');
@@ -116,6 +188,8 @@ export const tempauth: FilterFactory = (conf, ctx) => {
       const deny = (): ProxyResponse =>
         identity ? textResponse(403, 'Forbidden') : textResponse(401, 'Unauthorized');
       if (prefix !== '' && !target.account.startsWith(prefix)) return deny();
+      const invalidAcl = takeAccountAcl(req);
+      if (invalidAcl) return invalidAcl;
       const accountName = target.account.slice(prefix.length);
       if (identity?.groups.includes('.reseller_admin')) {
         markOwner(req);
@@ -131,29 +205,56 @@ export const tempauth: FilterFactory = (conf, ctx) => {
         markOwner(req);
         return undefined;
       }
-      if (target.container === undefined) return deny();
       const reading = READ_METHODS.has(target.method);
-      const acl = parseAcl(reading ? target.readAcl : target.writeAcl);
-      if (identity && groupAllowed(acl, identity.groups)) return undefined;
-      if (
-        reading &&
-        referrerAllowed(acl.referrers, req.headers.referer) &&
-        (target.object !== undefined || acl.listings)
-      ) {
+      if (target.container !== undefined) {
+        const acl = parseAcl(reading ? target.readAcl : target.writeAcl);
+        if (identity && groupAllowed(acl, identity.groups)) return allowNonOwner(req);
+        if (
+          reading &&
+          referrerAllowed(acl.referrers, req.headers.referer) &&
+          (target.object !== undefined || acl.listings)
+        ) {
+          return allowNonOwner(req);
+        }
+      }
+      const stored = req.env.get(ACCOUNT_ACLS) as
+        { account: string; acls: AccountAcls } | undefined;
+      const access =
+        identity && stored?.account === target.account
+          ? accountAccess(stored.acls, identity.groups)
+          : undefined;
+      if (access === 'admin') {
+        if (
+          target.container === undefined &&
+          (target.method === 'PUT' || target.method === 'DELETE')
+        )
+          return deny();
+        markOwner(req);
         return undefined;
       }
+      // read-write: anything in containers and objects, but only reads of the account.
+      if (access === 'read-write' && (target.container !== undefined || reading))
+        return allowNonOwner(req);
+      if (access === 'read-only' && reading) return allowNonOwner(req);
       return deny();
     };
   }
 
   return async (req, next) => {
+    // TempURL or FormPost authorized this request already (Swift's allow_overrides).
+    if (authorizerOverridden(req)) return next(req);
     if (req.rawPath.startsWith(authPrefix)) return handleAuth(req);
     const token = req.headers['x-auth-token'] ?? req.headers['x-storage-token'];
+    const path = apiPathOf(req);
     if (token !== undefined && prefix !== '' && token.startsWith(`${prefix}tk`)) {
       const identity = identityOf(token);
       if (!identity)
         return textResponse(401, 'Unauthorized', { 'Www-Authenticate': 'Swift realm="unknown"' });
       req.env.set('tempauth.identity', identity);
+      // Swift's environ flag: reseller admins may set account quotas (account_quotas reads it).
+      if (identity.groups.includes('.reseller_admin')) req.env.set('reseller_request', true);
+      else if (path && !ownsAccount(identity, path.account))
+        await loadAccountAcls(req, path.account);
       setAuthorizer(req, authorizeFor(identity));
     } else if (token === undefined) {
       setAuthorizer(req, authorizeFor(undefined));
@@ -161,9 +262,64 @@ export const tempauth: FilterFactory = (conf, ctx) => {
       // A token for another auth system (e.g. Keystone): leave it to that filter.
       if (!req.env.has('swift.authorize')) setAuthorizer(req, authorizeFor(undefined));
     }
-    return next(req);
+    const response = await next(req);
+    if (path && path.object === undefined) showOwnerHeaders(req, response);
+    return response;
   };
+
+  function ownsAccount(identity: Identity, account: string): boolean {
+    return account === `${prefix}${identity.account}` && identity.groups.includes('.admin');
+  }
+
+  /** Reads the account's ACLs (cached account info) for the synchronous authorizer. */
+  async function loadAccountAcls(req: ProxyRequest, account: string): Promise<void> {
+    if (prefix !== '' && !account.startsWith(prefix)) return;
+    let info: Awaited<ReturnType<ProxyContext['info']['account']>>;
+    try {
+      info = await ctx.info.account(account, req.txId);
+    } catch (err) {
+      // Fail closed: without the ACLs they grant nothing (ownership and container ACLs still do).
+      req.log.warn({ err, account }, 'account ACLs unreadable');
+      return;
+    }
+    if (info.status < 200 || info.status >= 300) return;
+    const raw = info.headers[ACCOUNT_ACL_SYSMETA];
+    const acls =
+      raw === undefined ? undefined : parseAccountAcls(Buffer.from(raw, 'latin1').toString('utf8'));
+    if (acls) req.env.set(ACCOUNT_ACLS, { account, acls });
+    else if (raw) req.log.warn({ account }, 'invalid account ACL stored in metadata');
+  }
 };
+
+function apiPathOf(req: ProxyRequest): ReturnType<typeof parseApiPath> {
+  try {
+    return parseApiPath(req.rawPath);
+  } catch {
+    return undefined; // the controller answers for a bad path
+  }
+}
+
+/**
+ * Account and container responses: what only owners may set is shown to owners only (Swift
+ * strips swift_owner_headers for everyone else — ACL users must not read Temp-URL keys), and
+ * stored account ACLs become X-Account-Access-Control.
+ */
+function showOwnerHeaders(req: ProxyRequest, response: ProxyResponse): void {
+  const owner = isOwner(req);
+  for (const name of Object.keys(response.headers)) {
+    const lower = name.toLowerCase();
+    if (lower === ACCOUNT_ACL_SYSMETA) {
+      const raw = String(response.headers[name]);
+      delete response.headers[name];
+      const formatted = owner
+        ? formatAccountAcl(Buffer.from(raw, 'latin1').toString('utf8'))
+        : undefined;
+      if (formatted !== undefined) response.headers['X-Account-Access-Control'] = formatted;
+    } else if (!owner && OWNER_HEADERS.includes(lower)) {
+      delete response.headers[name];
+    }
+  }
+}
 
 function splitLogin(login: string | undefined): [string | undefined, string | undefined] {
   const colon = login?.indexOf(':') ?? -1;

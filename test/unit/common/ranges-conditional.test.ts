@@ -40,6 +40,19 @@ describe('evaluateRange', () => {
     expect(evaluateRange('bytes=1000-', 1000)).toEqual({ kind: 'unsatisfiable' });
     expect(evaluateRange('bytes=-0', 1000)).toEqual({ kind: 'unsatisfiable' });
     expect(evaluateRange('bytes=0-', 0)).toEqual({ kind: 'unsatisfiable' });
+    // A suffix range on an empty object is served whole, as Swift does.
+    expect(evaluateRange('bytes=-3', 0)).toEqual({ kind: 'full' });
+  });
+
+  it('refuses egregious range sets with 416, as Swift does', () => {
+    expect(evaluateRange('bytes=0-10,5-15,8-20,9-30', 1000)).toEqual({ kind: 'unsatisfiable' });
+    expect(
+      evaluateRange(
+        `bytes=${[9, 8, 7, 6, 5, 4, 3, 2].map((i) => `${i * 10}-${i * 10}`).join(',')}`,
+        1000,
+      ),
+    ).toEqual({ kind: 'unsatisfiable' });
+    expect(evaluateRange('bytes=0-10,5-15', 1000).kind).toBe('partial');
   });
 
   it('ignores headers it cannot parse, as Swift does', () => {
@@ -57,7 +70,7 @@ describe('evaluateRange', () => {
     }
     expect(
       evaluateRange(`bytes=${Array.from({ length: 51 }, (_, i) => `${i}-${i}`).join(',')}`, 1000),
-    ).toEqual({ kind: 'full' });
+    ).toEqual({ kind: 'unsatisfiable' });
   });
 });
 
