@@ -39,13 +39,12 @@ export interface ClusterRings {
   object: Ring;
 }
 
-/** The three rings, each reloading itself when its file changes; failed reloads are reported. */
+/** The three rings, each reloading itself when its file changes (see RingOptions). */
 export function loadRings(
   swiftDir: string,
   hasher: PathHasher,
-  onReloadError?: (err: unknown) => void,
+  options: RingOptions = {},
 ): ClusterRings {
-  const options: RingOptions = onReloadError ? { onReloadError } : {};
   return {
     account: loadRing(swiftDir, 'account', hasher, options),
     container: loadRing(swiftDir, 'container', hasher, options),

@@ -3,7 +3,7 @@
  * watched and stopped. `npm start` runs one; the integration tests run the same code.
  */
 import { readFile } from 'node:fs/promises';
-import { planLayout, type ClusterLayout } from './layout.js';
+import { planLayout, type ClusterLayout, type LayoutOptions } from './layout.js';
 import {
   nodeUrls,
   startProxy,
@@ -14,15 +14,11 @@ import {
 } from './processes.js';
 import { writeClusterFiles, writeProxyConf } from './setup.js';
 
-export interface LocalClusterOptions {
-  dataDir: string;
-  /** The proxy's port; storage ports follow it. Omit for free ports. */
-  proxyPort?: number;
-  nodes?: number;
-  replicas?: number;
-  partPower?: number;
+export interface LocalClusterOptions extends LayoutOptions {
   /** Extra settings: `log_level`, `object.<key>` for [object-server], `proxy.<key>` for [app:proxy-server]. */
   settings?: Record<string, string>;
+  /** Put only the first N nodes into new rings (the rest can join later). */
+  ringNodes?: number;
   /** Start storage nodes only (storage-node tests). */
   withoutProxy?: boolean;
 }
@@ -38,7 +34,7 @@ export class LocalCluster {
 
   static async start(options: LocalClusterOptions): Promise<LocalCluster> {
     const layout = await planLayout(options);
-    await writeClusterFiles(layout, options.settings);
+    await writeClusterFiles(layout, options.settings, options.ringNodes);
     if (!options.withoutProxy) await writeProxyConf(layout, options.settings);
     const cluster = new LocalCluster(layout, options);
     try {

@@ -9,6 +9,8 @@ import { join } from 'node:path';
 export interface NodeLayout {
   index: number;
   ip: string;
+  /** Run the node behind this command (e.g. `ip netns exec ns1`); empty for a plain process. */
+  commandPrefix: string[];
   ports: { object: number; container: number; account: number };
   /** Folder holding this node's devices (its `devices` setting). */
   devicesRoot: string;
@@ -45,6 +47,10 @@ export interface LayoutOptions {
    * Omit for free ports everywhere (tests).
    */
   proxyPort?: number;
+  /** Per-node addresses (default 127.0.0.1 for all): tests give nodes hosts of their own. */
+  nodeIps?: string[];
+  /** Per-node command prefix, e.g. to run a node inside a network namespace. */
+  nodeCommandPrefix?: (index: number) => string[];
 }
 
 /** A free loopback port, found by binding port 0 (Swift's listen_zero trick). */
@@ -75,8 +81,9 @@ export async function planLayout(options: LayoutOptions): Promise<ClusterLayout>
     const nodeDir = join(options.dataDir, `node${index + 1}`);
     nodes.push({
       index,
-      ip: '127.0.0.1',
+      ip: options.nodeIps?.[index] ?? '127.0.0.1',
       ports,
+      commandPrefix: options.nodeCommandPrefix?.(index) ?? [],
       devicesRoot: join(nodeDir, 'srv'),
       devices: ['sdb1'],
       confPath: join(nodeDir, 'storage-node.conf'),

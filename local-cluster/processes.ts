@@ -23,14 +23,20 @@ export interface ManagedProcess {
   exited: Promise<number | null>;
 }
 
+/**
+ * Starts `node <script> <args>`, optionally behind a command prefix (e.g.
+ * `ip netns exec <namespace>`, so a test can give a node a network of its own).
+ */
 export function startProcess(
   name: string,
   script: string,
   args: string[],
   logPath: string,
+  prefix: readonly string[] = [],
 ): ManagedProcess {
   const log = openSync(logPath, 'a');
-  const child = spawn(process.execPath, [script, ...args], { stdio: ['ignore', log, log] });
+  const command = [...prefix, process.execPath, script, ...args];
+  const child = spawn(command[0]!, command.slice(1), { stdio: ['ignore', log, log] });
   closeSync(log);
   const exited = new Promise<number | null>((resolve) =>
     child.once('exit', (code) => resolve(code)),
@@ -44,6 +50,7 @@ export function startStorageNode(node: NodeLayout): ManagedProcess {
     STORAGE_NODE_MAIN,
     [node.confPath],
     node.logPath,
+    node.commandPrefix,
   );
 }
 

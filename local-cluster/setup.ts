@@ -10,6 +10,7 @@ import { writeFileAtomic } from '../common/atomic-file.js';
 import { CLUSTER_CONF_NAME, ringPath, type RingName } from '../common/cluster-config.js';
 import { serializeRing } from '../common/ring/ring-data.js';
 import { DEFAULT_PIPELINE } from '../proxy/config.js';
+import { loadBuilder, saveBuilder } from '../ring-builder/builder-file.js';
 import { RingBuilder } from '../ring-builder/builder.js';
 import type { ClusterLayout, NodeLayout } from './layout.js';
 
@@ -19,9 +20,16 @@ const exists = (path: string): Promise<boolean> =>
     () => false,
   );
 
+const RING_NAMES: RingName[] = ['account', 'container', 'object'];
+
+/**
+ * Writes stratus.conf (once), the rings and every node's config. `ringNodes` limits a new
+ * cluster's rings to the first nodes (the others can join later with addNodeToRings).
+ */
 export async function writeClusterFiles(
   layout: ClusterLayout,
   extraNodeConf: Record<string, string> = {},
+  ringNodes?: number,
 ): Promise<void> {
   await mkdir(layout.swiftDir, { recursive: true });
   const clusterConf = join(layout.swiftDir, CLUSTER_CONF_NAME);
@@ -33,24 +41,7 @@ export async function writeClusterFiles(
         `swift_hash_path_suffix = ${randomBytes(16).toString('hex')}\nswift_hash_path_prefix =\n`,
     );
   }
-  for (const name of ['account', 'container', 'object'] as RingName[]) {
-    const builder = new RingBuilder(layout.partPower, layout.replicas, 1);
-    for (const node of layout.nodes) {
-      for (const device of node.devices) {
-        builder.addDevice({
-          region: 1,
-          zone: node.index + 1,
-          ip: node.ip,
-          port: node.ports[name],
-          device,
-          weight: 100,
-        });
-      }
-    }
-    builder.rebalance({ seed: 1 });
-    // Rewritten every start: the ports may differ between runs; placement does not.
-    await writeFileAtomic(ringPath(layout.swiftDir, name), serializeRing(builder.toRingData()));
-  }
+  for (const name of RING_NAMES) await writeRing(layout, name, ringNodes ?? layout.nodes.length);
   for (const node of layout.nodes) {
     for (const device of node.devices)
       await mkdir(join(node.devicesRoot, device), { recursive: true });
@@ -58,7 +49,81 @@ export async function writeClusterFiles(
   }
 }
 
+/**
+ * The ring builder files live beside the rings (`<swift_dir>/<name>.builder`), as an
+ * operator's would, so `stratus-ring-builder` works on the local cluster too. A new cluster's
+ * builders are created and rebalanced; on later starts only the devices' ports are brought up
+ * to date (they follow --port), and the ring file is rewritten from the builder.
+ */
+async function writeRing(layout: ClusterLayout, name: RingName, ringNodes: number): Promise<void> {
+  const builderPath = join(layout.swiftDir, `${name}.builder`);
+  let builder: RingBuilder;
+  if (await exists(builderPath)) {
+    builder = await loadBuilder(builderPath);
+    for (const dev of builder.devices) {
+      const node = layout.nodes.find((n) => dev.meta === nodeTag(n));
+      if (node && dev.port !== node.ports[name])
+        builder.setInfo(dev.id, { port: node.ports[name], replicationPort: node.ports[name] });
+    }
+  } else {
+    builder = new RingBuilder(layout.partPower, layout.replicas, 1);
+    for (const node of layout.nodes.slice(0, ringNodes)) addNodeDevices(builder, node, name);
+    builder.rebalance({ seed: 1 });
+  }
+  await saveBuilder(builder, builderPath);
+  await writeFileAtomic(ringPath(layout.swiftDir, name), serializeRing(builder.toRingData()));
+}
+
+const nodeTag = (node: NodeLayout): string => `node${node.index + 1}`;
+
+function addNodeDevices(builder: RingBuilder, node: NodeLayout, name: RingName): void {
+  for (const device of node.devices) {
+    builder.addDevice({
+      region: 1,
+      zone: node.index + 1,
+      ip: node.ip,
+      port: node.ports[name],
+      device,
+      weight: 100,
+      meta: nodeTag(node),
+    });
+  }
+}
+
+/**
+ * Adds a node's devices to the three rings and rebalances them, as an operator growing the
+ * cluster would; processes pick the new rings up within their ring_check_interval.
+ */
+export async function addNodeToRings(layout: ClusterLayout, index: number): Promise<void> {
+  for (const name of RING_NAMES) {
+    const builderPath = join(layout.swiftDir, `${name}.builder`);
+    const builder = await loadBuilder(builderPath);
+    addNodeDevices(builder, layout.nodes[index]!, name);
+    builder.pretendMinPartHoursPassed();
+    builder.rebalance({ seed: 2 });
+    await saveBuilder(builder, builderPath);
+    await writeFileAtomic(ringPath(layout.swiftDir, name), serializeRing(builder.toRingData()));
+  }
+}
+
+/**
+ * Extra settings for storage-node.conf: `log_level`, `object.<key>` for [object-server], and
+ * `<section>.<key>` for any other section (e.g. `object-replicator.interval`).
+ */
 function nodeConf(layout: ClusterLayout, node: NodeLayout, extra: Record<string, string>): string {
+  const sections = new Map<string, string[]>([
+    ['object-server', [`bind_port = ${node.ports.object}`]],
+    ['container-server', [`bind_port = ${node.ports.container}`]],
+    ['account-server', [`bind_port = ${node.ports.account}`]],
+  ]);
+  for (const [key, value] of Object.entries(extra)) {
+    const dot = key.indexOf('.');
+    if (dot < 0) continue;
+    const prefix = key.slice(0, dot);
+    if (prefix === 'proxy') continue;
+    const section = prefix === 'object' ? 'object-server' : prefix;
+    sections.set(section, [...(sections.get(section) ?? []), `${key.slice(dot + 1)} = ${value}`]);
+  }
   const lines = [
     `# Storage node ${node.index + 1} of the local cluster (written by the launcher).`,
     '[DEFAULT]',
@@ -66,21 +131,11 @@ function nodeConf(layout: ClusterLayout, node: NodeLayout, extra: Record<string,
     'mount_check = false',
     `bind_ip = ${node.ip}`,
     `swift_dir = ${layout.swiftDir}`,
+    `recon_cache_path = ${join(node.devicesRoot, '..', 'recon')}`,
     `log_level = ${extra.log_level ?? 'info'}`,
     '',
-    '[object-server]',
-    `bind_port = ${node.ports.object}`,
-    ...Object.entries(extra)
-      .filter(([key]) => key.startsWith('object.'))
-      .map(([key, value]) => `${key.slice(7)} = ${value}`),
-    '',
-    '[container-server]',
-    `bind_port = ${node.ports.container}`,
-    '',
-    '[account-server]',
-    `bind_port = ${node.ports.account}`,
-    '',
   ];
+  for (const [section, entries] of sections) lines.push(`[${section}]`, ...entries, '');
   return lines.join('\n');
 }
 

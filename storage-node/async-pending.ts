@@ -20,6 +20,8 @@ export interface AsyncPending {
   /** The partition and the nodes that did not take the update (the updater may also ask the ring). */
   partition: number;
   nodes: { host: string; device: string }[];
+  /** `host/device` of the listing replicas that took it since (the updater's record, as Swift's). */
+  successes?: string[];
 }
 
 export const ASYNC_DIR = 'async_pending';

@@ -26,6 +26,12 @@ export interface StorageNodeConfig {
   bindIp: string;
   swiftDir: string;
   logLevel: LevelWithSilent;
+  /** Seconds tombstones are kept before removal; every replica must have seen them by then. */
+  reclaimAge: number;
+  /** Folder where daemons leave the figures of their last pass (Swift's recon cache). */
+  reconCachePath: string;
+  /** Seconds between checks of the ring files for changes (Swift's default 15). */
+  ringCheckInterval: number;
   object: ServerSection & {
     /** Seconds the object server waits for container updates before answering. */
     containerUpdateTimeout: number;
@@ -35,9 +41,44 @@ export interface StorageNodeConfig {
   };
   container: ServerSection & { accountUpdateTimeout: number };
   account: ServerSection;
+  /** Background daemons run inside the storage node, each from its own section. */
+  daemons: Record<DaemonName, DaemonSettings>;
 }
 
+export const DAEMON_NAMES = [
+  'object-replicator',
+  'object-auditor',
+  'object-updater',
+  'object-expirer',
+  'container-replicator',
+  'container-updater',
+  'account-replicator',
+] as const;
+export type DaemonName = (typeof DAEMON_NAMES)[number];
+
+export interface DaemonSettings {
+  /** Seconds between the starts of two passes; 0 turns the daemon off (run it with the CLI). */
+  interval: number;
+  /** Items (partitions, databases, …) worked on at once. */
+  concurrency: number;
+  /** Daemon-specific settings (e.g. the auditor's bytes_per_second), read by the daemon. */
+  section: ConfigSection;
+}
+
+const DAEMON_DEFAULTS: Record<DaemonName, { interval: number; concurrency: number }> = {
+  'object-replicator': { interval: 30, concurrency: 1 },
+  'object-auditor': { interval: 30, concurrency: 1 },
+  'object-updater': { interval: 300, concurrency: 8 },
+  'object-expirer': { interval: 300, concurrency: 1 },
+  'container-replicator': { interval: 30, concurrency: 8 },
+  'container-updater': { interval: 300, concurrency: 4 },
+  'account-replicator': { interval: 30, concurrency: 8 },
+};
+
 const COMMON_KEYS = [
+  'reclaim_age',
+  'recon_cache_path',
+  'ring_check_interval',
   'devices',
   'mount_check',
   'bind_ip',
@@ -75,6 +116,9 @@ export function readStorageNodeConfig(config: Config): StorageNodeConfig {
     bindIp: defaults.string('bind_ip', '127.0.0.1'),
     swiftDir: defaults.string('swift_dir', '/etc/stratus'),
     logLevel: defaults.choice('log_level', LOG_LEVELS, 'info'),
+    reclaimAge: defaults.int('reclaim_age', 604_800, { min: 1 }),
+    reconCachePath: defaults.string('recon_cache_path', '/var/cache/stratus'),
+    ringCheckInterval: defaults.number('ring_check_interval', 15, { min: 0 }),
     object: {
       ...serverSection(object, 6200),
       containerUpdateTimeout: object.number('container_update_timeout', 1, { min: 0 }),
@@ -86,5 +130,19 @@ export function readStorageNodeConfig(config: Config): StorageNodeConfig {
       accountUpdateTimeout: container.number('account_update_timeout', 1, { min: 0 }),
     },
     account: serverSection(account, 6202),
+    daemons: Object.fromEntries(
+      DAEMON_NAMES.map((name) => {
+        const section = config.section(name);
+        const defaults = DAEMON_DEFAULTS[name];
+        return [
+          name,
+          {
+            interval: section.number('interval', defaults.interval, { min: 0 }),
+            concurrency: section.int('concurrency', defaults.concurrency, { min: 1 }),
+            section,
+          },
+        ];
+      }),
+    ) as Record<DaemonName, DaemonSettings>,
   };
 }

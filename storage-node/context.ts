@@ -21,9 +21,11 @@ export async function createNodeContext(
   logger: Logger,
 ): Promise<NodeContext> {
   const hasher = await loadPathHasher(config.swiftDir);
-  const rings = loadRings(config.swiftDir, hasher, (err) =>
-    logger.error({ err }, 'ring reload failed; still serving the previous ring'),
-  );
+  const rings = loadRings(config.swiftDir, hasher, {
+    reloadTime: config.ringCheckInterval,
+    onReloadError: (err) =>
+      logger.error({ err }, 'ring reload failed; still serving the previous ring'),
+  });
   const http = new Agent({
     keepAliveTimeout: 4_000,
     connect: { timeout: config.object.connTimeout * 1000 },

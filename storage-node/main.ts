@@ -11,7 +11,11 @@ import { createLogger } from '../common/logger.js';
 import { createAccountApp } from './account/server.js';
 import { readStorageNodeConfig } from './config.js';
 import { createContainerApp } from './container/server.js';
+import { Metrics } from '../common/metrics.js';
 import { createNodeContext } from './context.js';
+import { nodeState, registerNodeGauges } from './recon.js';
+import { startDaemons } from './daemons/daemon.js';
+import { createDaemons } from './daemons/index.js';
 import { createBackendServer } from './http/server.js';
 import { createObjectApp } from './object/server.js';
 
@@ -25,6 +29,10 @@ async function main(argv: string[]): Promise<void> {
   const config = readStorageNodeConfig(await Config.load(confPath));
   const logger = createLogger({ server: 'storage-node', level: config.logLevel });
   const ctx = await createNodeContext(config, logger);
+  const daemons = createDaemons(ctx);
+  const metrics = new Metrics('storage-node');
+  registerNodeGauges(metrics, ctx, daemons);
+  const recon = () => nodeState(ctx, daemons);
   const apps = [
     { app: createObjectApp(ctx), port: config.object.bindPort },
     { app: createContainerApp(ctx), port: config.container.bindPort },
@@ -33,7 +41,11 @@ async function main(argv: string[]): Promise<void> {
   const servers: Server[] = [];
   const ports: Record<string, number> = {};
   for (const { app, port } of apps) {
-    const server = createBackendServer(app, { logger: logger.child({ app: app.name }) });
+    const server = createBackendServer(app, {
+      logger: logger.child({ app: app.name }),
+      metrics,
+      recon,
+    });
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(port, config.bindIp, () => resolve());
@@ -43,8 +55,10 @@ async function main(argv: string[]): Promise<void> {
     servers.push(server);
   }
   logger.info({ ip: config.bindIp, ports, devices: config.devices }, 'storage node listening');
+  const stopDaemons = startDaemons(daemons, config.daemons, logger.child({ app: 'daemons' }));
   const stop = (signal: string) => {
     logger.info({ signal }, 'storage node stopping');
+    stopDaemons();
     for (const server of servers) {
       server.close();
       server.closeIdleConnections();

@@ -5,11 +5,14 @@
  * object_count and bytes_used of the account are kept exact by triggers. Listings read a
  * covering partial index of the live rows, as for containers.
  */
+import { StratusError } from '../../common/errors.js';
 import type { ListingParams, SubdirRecord } from '../../common/listing.js';
 import { Timestamp } from '../../common/timestamp.js';
 import {
   DatabaseBroker,
   newStatValues,
+  rowIdOf,
+  tombstoneIndexSql,
   STAT_COLUMNS,
   statInfo,
   type DatabaseInfo,
@@ -20,6 +23,7 @@ import { createDatabase } from '../db/files.js';
 import type { DatabaseHandle } from '../db/handles.js';
 import type { Metadata } from '../db/metadata.js';
 import { listNames, rangeConditions, type NameRange } from '../db/name-listing.js';
+import { SYNC_TABLES } from '../db/sync-points.js';
 
 const SCHEMA = `
   CREATE TABLE container (
@@ -58,7 +62,8 @@ const SCHEMA = `
         object_count = object_count - (1 - old.deleted) * old.object_count,
         bytes_used = bytes_used - (1 - old.deleted) * old.bytes_used;
   END;
-`;
+  ${tombstoneIndexSql('container', 'delete_timestamp')}
+${SYNC_TABLES}`;
 
 interface AccountStatRow extends StatRow {
   account: string;
@@ -106,6 +111,8 @@ interface StoredContainer {
 export class AccountBroker extends DatabaseBroker<AccountInfo> {
   protected readonly statTable = 'account_stat';
   protected readonly metadataTarget = 'account';
+  protected readonly rowTable = 'container';
+  protected readonly tombstoneColumn = 'delete_timestamp';
 
   /** Creates the database; false when it already existed (nothing changed then). */
   static create(devicePath: string, path: string, init: NewAccount): Promise<boolean> {
@@ -183,50 +190,19 @@ export class AccountBroker extends DatabaseBroker<AccountInfo> {
    */
   putContainer(name: string, report: ContainerReport): void {
     const handle = this.handle();
-    handle.write(() => {
-      const existing = handle
-        .statement(
-          'SELECT put_timestamp, delete_timestamp, object_count, bytes_used FROM container WHERE name = ?',
-        )
-        .get(name) as StoredContainer | undefined;
-      let putTimestamp = report.putTimestamp;
-      let deleteTimestamp = report.deleteTimestamp;
-      let { objectCount, bytesUsed } = report;
-      if (existing) {
-        const storedPut = Timestamp.parse(existing.put_timestamp);
-        const storedDelete = Timestamp.parse(existing.delete_timestamp);
-        if (storedPut.compare(putTimestamp) > 0) putTimestamp = storedPut;
-        if (storedDelete.compare(deleteTimestamp) > 0) deleteTimestamp = storedDelete;
-        if (
-          newest(report.putTimestamp, report.deleteTimestamp).compare(
-            newest(storedPut, storedDelete),
-          ) < 0
-        ) {
-          objectCount = existing.object_count;
-          bytesUsed = existing.bytes_used;
-        }
-        const unchanged =
-          putTimestamp.equals(storedPut) &&
-          deleteTimestamp.equals(storedDelete) &&
-          objectCount === existing.object_count &&
-          bytesUsed === existing.bytes_used;
-        if (unchanged) return;
-        handle.statement('DELETE FROM container WHERE name = ?').run(name);
-      }
-      const deleted = deleteTimestamp.compare(putTimestamp) > 0 && objectCount === 0 ? 1 : 0;
-      handle
-        .statement(
-          'INSERT INTO container (name, put_timestamp, delete_timestamp, object_count, bytes_used, deleted) VALUES (?, ?, ?, ?, ?, ?)',
-        )
-        .run(
-          name,
-          putTimestamp.internal,
-          deleteTimestamp.internal,
-          objectCount,
-          bytesUsed,
-          deleted,
-        );
-    });
+    handle.write(() => mergeContainerRow(handle, name, report));
+  }
+
+  /**
+   * Container rows from a replica (`container` table columns), merged by the same rule as a
+   * container server's report; `deleted` is worked out again here rather than trusted.
+   */
+  protected mergeRowsIn(handle: DatabaseHandle, rows: readonly unknown[]): number {
+    let applied = 0;
+    for (const [name, report] of rows.map(containerReportOf)) {
+      if (mergeContainerRow(handle, name, report)) applied += 1;
+    }
+    return applied;
   }
 
   listContainers(params: ListingParams): (ContainerRow | SubdirRecord)[] {
@@ -235,6 +211,77 @@ export class AccountBroker extends DatabaseBroker<AccountInfo> {
       pageOfContainers(handle, range, limit, reverse),
     );
   }
+}
+
+/** Merges one container's report into its row (see `putContainer`); false when nothing changed. */
+function mergeContainerRow(handle: DatabaseHandle, name: string, report: ContainerReport): boolean {
+  const existing = handle
+    .statement(
+      'SELECT put_timestamp, delete_timestamp, object_count, bytes_used FROM container WHERE name = ?',
+    )
+    .get(name) as StoredContainer | undefined;
+  let putTimestamp = report.putTimestamp;
+  let deleteTimestamp = report.deleteTimestamp;
+  let { objectCount, bytesUsed } = report;
+  if (existing) {
+    const storedPut = Timestamp.parse(existing.put_timestamp);
+    const storedDelete = Timestamp.parse(existing.delete_timestamp);
+    if (storedPut.compare(putTimestamp) > 0) putTimestamp = storedPut;
+    if (storedDelete.compare(deleteTimestamp) > 0) deleteTimestamp = storedDelete;
+    if (
+      newest(report.putTimestamp, report.deleteTimestamp).compare(newest(storedPut, storedDelete)) <
+      0
+    ) {
+      objectCount = existing.object_count;
+      bytesUsed = existing.bytes_used;
+    }
+    const unchanged =
+      putTimestamp.equals(storedPut) &&
+      deleteTimestamp.equals(storedDelete) &&
+      objectCount === existing.object_count &&
+      bytesUsed === existing.bytes_used;
+    if (unchanged) return false;
+    handle.statement('DELETE FROM container WHERE name = ?').run(name);
+  }
+  const deleted = deleteTimestamp.compare(putTimestamp) > 0 && objectCount === 0 ? 1 : 0;
+  handle
+    .statement(
+      'INSERT INTO container (name, put_timestamp, delete_timestamp, object_count, bytes_used, deleted) VALUES (?, ?, ?, ?, ?, ?)',
+    )
+    .run(name, putTimestamp.internal, deleteTimestamp.internal, objectCount, bytesUsed, deleted);
+  return true;
+}
+
+/** A `container` row from a replica as a report; 400 when any column is malformed. */
+function containerReportOf(row: unknown): [string, ContainerReport] {
+  rowIdOf(row);
+  const r = row as Record<string, unknown>;
+  const bad = (column: string) =>
+    new StratusError('BAD_REQUEST', `Invalid replicated container row: ${column}`);
+  const timestamp = (column: string): Timestamp => {
+    const value = r[column];
+    if (typeof value !== 'string') throw bad(column);
+    try {
+      return Timestamp.parse(value);
+    } catch {
+      throw bad(column);
+    }
+  };
+  const count = (column: string): number => {
+    const value = r[column];
+    if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) throw bad(column);
+    return value;
+  };
+  if (typeof r.name !== 'string' || r.name === '') throw bad('name');
+  return [
+    r.name,
+    {
+      putTimestamp: timestamp('put_timestamp'),
+      deleteTimestamp: timestamp('delete_timestamp'),
+      objectCount: count('object_count'),
+      bytesUsed: count('bytes_used'),
+    },
+  ];
 }
 
 function newest(a: Timestamp, b: Timestamp): Timestamp {

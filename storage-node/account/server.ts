@@ -13,6 +13,7 @@ import {
 import { Timestamp } from '../../common/timestamp.js';
 import type { NodeContext } from '../context.js';
 import { databasePath } from '../db/files.js';
+import { createDbReplicateHandler } from '../db-replication/replicate-handler.js';
 import { DatabaseHandles } from '../db/handles.js';
 import { visibleMetadata } from '../db/metadata.js';
 import {
@@ -62,6 +63,7 @@ export function createAccountApp(ctx: NodeContext): BackendApp {
       GET: accountOnly((l, req) => getAccount(l, req, false)),
       HEAD: accountOnly((l, req) => getAccount(l, req, true)),
     },
+    replicate: createDbReplicateHandler(ctx, 'accounts', handles),
   };
 }
 

@@ -15,6 +15,7 @@ import {
 } from '../../common/listing.js';
 import { Timestamp } from '../../common/timestamp.js';
 import type { NodeContext } from '../context.js';
+import { createDbReplicateHandler } from '../db-replication/replicate-handler.js';
 import { DatabaseHandles } from '../db/handles.js';
 import { visibleMetadata } from '../db/metadata.js';
 import {
@@ -32,7 +33,8 @@ import { deleteObjectRow, putObjectRow } from './object-rows.js';
 import { AccountStatsReporter } from './stats-report.js';
 
 export function createContainerApp(ctx: NodeContext): BackendApp {
-  const locate = locateContainer(ctx, new DatabaseHandles());
+  const handles = new DatabaseHandles();
+  const locate = locateContainer(ctx, handles);
   const stats = new AccountStatsReporter(ctx);
   const rowChanged = (broker: ContainerBroker, req: BackendRequest) =>
     stats.schedule(broker, req.path.account, req.path.container!);
@@ -54,6 +56,7 @@ export function createContainerApp(ctx: NodeContext): BackendApp {
       GET: (req) => getContainer(locate, req, false),
       HEAD: (req) => getContainer(locate, req, true),
     },
+    replicate: createDbReplicateHandler(ctx, 'containers', handles),
   };
 }
 

@@ -72,3 +72,18 @@ export function parseBackendPath(
   }
   return path;
 }
+
+/** `/<device>/<partition>[/<rest>]`, for requests about a whole partition (REPLICATE). */
+export function parsePartitionPath(
+  rawPath: string,
+  partitionCount: number,
+): { device: string; partition: number; rest: string } {
+  const [, deviceRaw = '', partitionRaw = '', ...rest] = rawPath.split('/');
+  const { device, partition } = parseBackendPath(
+    `/${deviceRaw}/${partitionRaw}/x`,
+    3,
+    3,
+    partitionCount,
+  );
+  return { device, partition, rest: decode(rest.join('/'), 'path') };
+}

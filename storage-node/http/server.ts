@@ -9,13 +9,19 @@ import { pipeline } from 'node:stream/promises';
 import { describeError, statusOf, StratusError } from '../../common/errors.js';
 import { errorBody } from '../../common/http-status.js';
 import { generateTransId, requestLogger, type Logger } from '../../common/logger.js';
-import { parseBackendPath } from './backend-path.js';
+import type { Metrics } from '../../common/metrics.js';
+import { parseBackendPath, parsePartitionPath } from './backend-path.js';
+import { REPLICATION_METHOD } from './types.js';
 import type { BackendApp, BackendMethod, BackendRequest, BackendResponse } from './types.js';
 
 export interface BackendServerOptions {
   logger: Logger;
   /** Seconds to wait for request headers (Swift's client_timeout also bounds body chunks). */
   headersTimeout?: number;
+  /** Counts every request, and answers `GET /metrics`. */
+  metrics?: Metrics;
+  /** Answers `GET /recon` (the node's state, for the status command). */
+  recon?: () => Promise<object>;
 }
 
 export function createBackendServer(app: BackendApp, options: BackendServerOptions): Server {
@@ -25,7 +31,7 @@ export function createBackendServer(app: BackendApp, options: BackendServerOptio
     keepAliveTimeout: 75_000, // above the proxy's pool idle timeout, so the proxy closes first
   });
   const handle = (req: IncomingMessage, res: ServerResponse, expectContinue: boolean): void => {
-    void serve(app, options.logger, req, res, expectContinue);
+    void serve(app, options, req, res, expectContinue);
   };
   server.on('request', (req, res) => handle(req, res, false));
   server.on('checkContinue', (req, res) => handle(req, res, true));
@@ -38,19 +44,29 @@ export function createBackendServer(app: BackendApp, options: BackendServerOptio
 
 async function serve(
   app: BackendApp,
-  logger: Logger,
+  options: BackendServerOptions,
   req: IncomingMessage,
   res: ServerResponse,
   expectContinue: boolean,
 ): Promise<void> {
   const started = process.hrtime.bigint();
   const txId = headerOf(req, 'x-trans-id') ?? generateTransId();
-  const log = requestLogger(logger, txId);
+  const log = requestLogger(options.logger, txId);
   const url = new URL(req.url ?? '/', 'http://backend');
   let response: BackendResponse;
+  const reading = req.method === 'GET' || req.method === 'HEAD';
   try {
-    if (url.pathname === '/healthcheck' && (req.method === 'GET' || req.method === 'HEAD')) {
+    if (url.pathname === '/healthcheck' && reading) {
       response = { status: 200, headers: { 'Content-Type': 'text/plain' }, body: 'OK' };
+    } else if (url.pathname === '/metrics' && reading && options.metrics) {
+      const { contentType, body } = await options.metrics.render();
+      response = { status: 200, headers: { 'Content-Type': contentType }, body };
+    } else if (url.pathname === '/recon' && reading && options.recon) {
+      response = {
+        status: 200,
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify(await options.recon()),
+      };
     } else {
       response = await dispatch(app, req, res, url, txId, log, expectContinue);
     }
@@ -65,6 +81,14 @@ async function serve(
     res.destroy();
   }
   const ms = Number(process.hrtime.bigint() - started) / 1e6;
+  options.metrics?.request(
+    app.name,
+    req.method ?? 'GET',
+    response.status,
+    ms / 1000,
+    Number(req.headers['content-length'] ?? 0),
+    Number(res.getHeader('content-length') ?? 0),
+  );
   log.debug(
     { method: req.method, path: url.pathname, status: response.status, ms: Number(ms.toFixed(2)) },
     'request',
@@ -81,6 +105,16 @@ async function dispatch(
   expectContinue: boolean,
 ): Promise<BackendResponse> {
   const method = (req.method ?? 'GET') as BackendMethod;
+  if (method === REPLICATION_METHOD && app.replicate) {
+    return app.replicate({
+      ...parsePartitionPath(url.pathname, app.partitionCount()),
+      headers: req.headers,
+      query: url.searchParams,
+      body: req,
+      txId,
+      log,
+    });
+  }
   const handler = app.handlers[method];
   if (!handler) {
     return {

@@ -30,7 +30,28 @@ export interface BackendResponse {
 
 export type Handler = (req: BackendRequest) => Promise<BackendResponse>;
 
-export type BackendMethod = 'GET' | 'HEAD' | 'PUT' | 'POST' | 'DELETE' | 'REPLICATE';
+/** A replication request about a whole partition: `REPLICATE /<device>/<partition>[/<extra>]`. */
+export interface ReplicateRequest {
+  device: string;
+  partition: number;
+  /** What follows the partition (e.g. `abc-f01` suffixes), decoded; '' when none. */
+  rest: string;
+  headers: IncomingHttpHeaders;
+  query: URLSearchParams;
+  body: IncomingMessage;
+  txId: string;
+  log: Logger;
+}
+
+export type ReplicateHandler = (req: ReplicateRequest) => Promise<BackendResponse>;
+
+export type BackendMethod = 'GET' | 'HEAD' | 'PUT' | 'POST' | 'DELETE' | typeof REPLICATION_METHOD;
+
+/**
+ * Swift's replication verb is REPLICATE, but Node's HTTP parser accepts only registered
+ * methods, so Stratus replicas ask each other with REPORT (WebDAV's "report on a resource").
+ */
+export const REPLICATION_METHOD = 'REPORT';
 
 export interface BackendApp {
   /** `object-server`, `container-server` or `account-server`: logs and the Server header. */
@@ -41,4 +62,6 @@ export interface BackendApp {
   /** Partitions in this app's ring, to validate the partition part. */
   partitionCount(): number;
   handlers: Partial<Record<BackendMethod, Handler>>;
+  /** Handles REPLICATE, whose path names a partition rather than an account. */
+  replicate?: ReplicateHandler;
 }

@@ -15,6 +15,8 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, open, readdir, rename, rm, rmdir, type FileHandle } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fsyncDir } from '../../common/atomic-file.js';
+import { StratusError } from '../../common/errors.js';
+import { invalidateSuffix } from './invalidation.js';
 import { Timestamp } from '../../common/timestamp.js';
 import {
   MetadataError,
@@ -29,9 +31,9 @@ export const OBJECTS_DIR = 'objects';
 export const TMP_DIR = 'tmp';
 export const QUARANTINE_DIR = 'quarantined';
 
-type FileKind = 'data' | 'ts' | 'meta';
+export type FileKind = 'data' | 'ts' | 'meta';
 
-interface OnDiskFile {
+export interface OnDiskFile {
   name: string;
   kind: FileKind;
   timestamp: Timestamp;
@@ -68,8 +70,10 @@ export const POSTABLE_HEADERS = new Set([
   'x-delete-at',
   'x-object-manifest',
   'x-robots-tag',
-  'x-static-large-object',
 ]);
+
+/** Headers an object keeps from its PUT; X-Static-Large-Object survives later POSTs, as in Swift. */
+export const STORED_HEADERS = new Set([...POSTABLE_HEADERS, 'x-static-large-object']);
 
 export class DiskFile {
   readonly hashDir: string;
@@ -150,6 +154,7 @@ export class DiskFile {
     await mkdir(dirname(target), { recursive: true });
     try {
       await rename(this.hashDir, target);
+      await invalidateSuffix(this.partitionDir, this.hash.slice(-3));
       return target;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
@@ -158,58 +163,18 @@ export class DiskFile {
   }
 
   /** Files in the hash folder, newest first; names that are not ours are ignored. */
-  async listFiles(): Promise<OnDiskFile[]> {
-    let names: string[];
-    try {
-      names = await readdir(this.hashDir);
-    } catch (err) {
-      if (
-        (err as NodeJS.ErrnoException).code === 'ENOENT' ||
-        (err as NodeJS.ErrnoException).code === 'ENOTDIR'
-      )
-        return [];
-      throw err;
-    }
-    const files: OnDiskFile[] = [];
-    for (const name of names) {
-      const match = /^(.+)\.(data|ts|meta)$/.exec(name);
-      if (!match) continue;
-      try {
-        files.push({ name, kind: match[2] as FileKind, timestamp: Timestamp.parse(match[1]!) });
-      } catch {
-        // not a timestamped file of ours
-      }
-    }
-    return files.sort((a, b) => b.timestamp.compare(a.timestamp));
+  listFiles(): Promise<OnDiskFile[]> {
+    return listObjectFiles(this.hashDir);
   }
 
-  /**
-   * Removes what the newest .data/.ts makes obsolete: older .data/.ts files, .meta files not
-   * newer than the winner or not the newest, and sidecars whose file is gone. An empty hash
-   * folder is removed.
-   */
+  /** Removes files made obsolete by the newest .data/.ts (see cleanupHashDir). */
   async cleanup(): Promise<void> {
-    const files = await this.listFiles();
-    const winner = files.find((f) => f.kind === 'data' || f.kind === 'ts');
-    const newestMeta =
-      winner?.kind === 'data'
-        ? files.find((f) => f.kind === 'meta' && f.timestamp.isNewerThan(winner.timestamp))
-        : undefined;
-    for (const file of files) {
-      if (file === winner || file === newestMeta) continue;
-      await removeWithSidecar(join(this.hashDir, file.name));
-    }
-    const kept = new Set(files.map((f) => f.name));
-    for (const name of await readdir(this.hashDir).catch(() => [] as string[])) {
-      if (name.endsWith(SIDECAR_SUFFIX)) {
-        const base = name.slice(0, -SIDECAR_SUFFIX.length);
-        const stamp = base.replace(/\.(data|ts|meta)$/, '');
-        const older =
-          winner !== undefined && parseOrUndefined(stamp)?.compare(winner.timestamp) === -1;
-        if (!kept.has(base) && older) await rm(join(this.hashDir, name), { force: true });
-      }
-    }
-    await rmdir(this.hashDir).catch(() => undefined); // only succeeds when empty
+    await cleanupHashDir(this.hashDir);
+  }
+
+  /** The partition folder and suffix this object's files live under (for hash invalidation). */
+  get partitionDir(): string {
+    return join(this.devicePath, OBJECTS_DIR, String(this.partition));
   }
 
   /** Creates the hash folder (fsyncing each new folder's parent) if needed. */
@@ -223,6 +188,81 @@ export class DiskFile {
   private async writeEmpty(fileName: string, metadata: ObjectMetadata): Promise<void> {
     const writer = await this.createWriter();
     await writer.commit(fileName, metadata);
+  }
+}
+
+/** Files in a hash folder, newest first; names that are not ours are ignored. */
+export async function listObjectFiles(hashDir: string): Promise<OnDiskFile[]> {
+  let names: string[];
+  try {
+    names = await readdir(hashDir);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return [];
+    throw err;
+  }
+  const files: OnDiskFile[] = [];
+  for (const name of names) {
+    const match = /^(.+)\.(data|ts|meta)$/.exec(name);
+    if (!match) continue;
+    const timestamp = parseOrUndefined(match[1]!);
+    if (timestamp) files.push({ name, kind: match[2] as FileKind, timestamp });
+  }
+  return files.sort((a, b) => b.timestamp.compare(a.timestamp));
+}
+
+/**
+ * Removes what the newest .data/.ts makes obsolete: older .data/.ts files, .meta files not
+ * newer than the winner or not the newest, and sidecars whose file is gone. A tombstone older
+ * than `reclaimAgeSeconds` is removed too (by then every replica has seen it). An empty hash
+ * folder is removed. Returns the files kept, newest first.
+ */
+export async function cleanupHashDir(
+  hashDir: string,
+  reclaimAgeSeconds?: number,
+): Promise<OnDiskFile[]> {
+  const files = await listObjectFiles(hashDir);
+  const winner = files.find((f) => f.kind === 'data' || f.kind === 'ts');
+  const newestMeta =
+    winner?.kind === 'data'
+      ? files.find((f) => f.kind === 'meta' && f.timestamp.isNewerThan(winner.timestamp))
+      : undefined;
+  const reclaim =
+    winner?.kind === 'ts' &&
+    reclaimAgeSeconds !== undefined &&
+    winner.timestamp.seconds < Date.now() / 1000 - reclaimAgeSeconds;
+  const kept: OnDiskFile[] = [];
+  for (const file of files) {
+    if ((file === winner && !reclaim) || file === newestMeta) {
+      kept.push(file);
+      continue;
+    }
+    await removeWithSidecar(join(hashDir, file.name));
+  }
+  const listed = new Set(files.map((f) => f.name));
+  for (const name of await readdir(hashDir).catch(() => [] as string[])) {
+    if (!name.endsWith(SIDECAR_SUFFIX)) continue;
+    const base = name.slice(0, -SIDECAR_SUFFIX.length);
+    const stamp = parseOrUndefined(base.replace(/\.(data|ts|meta)$/, ''));
+    const older = winner !== undefined && stamp?.compare(winner.timestamp) === -1;
+    if (!listed.has(base) && older) await rm(join(hashDir, name), { force: true });
+  }
+  await rmdir(hashDir).catch(() => undefined); // only succeeds when empty
+  return kept;
+}
+
+/** A device that fills up while writing answers 507, so the proxy writes elsewhere. */
+async function noSpaceIs507<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOSPC' || code === 'EDQUOT') {
+      throw new StratusError('INSUFFICIENT_STORAGE', 'Insufficient Storage: the device is full', {
+        cause: err,
+      });
+    }
+    throw err;
   }
 }
 
@@ -246,11 +286,13 @@ export class DiskFileWriter {
   ) {}
 
   async write(chunk: Uint8Array): Promise<void> {
-    let offset = 0;
-    while (offset < chunk.length) {
-      const { bytesWritten } = await this.handle.write(chunk, offset, chunk.length - offset);
-      offset += bytesWritten;
-    }
+    await noSpaceIs507(async () => {
+      let offset = 0;
+      while (offset < chunk.length) {
+        const { bytesWritten } = await this.handle.write(chunk, offset, chunk.length - offset);
+        offset += bytesWritten;
+      }
+    });
     this.bytesWritten += chunk.length;
   }
 
@@ -259,8 +301,8 @@ export class DiskFileWriter {
     const { diskFile } = this;
     let sidecar: string | undefined;
     try {
-      sidecar = await writeMetadata(this.tmpPath, metadata);
-      await this.handle.sync();
+      sidecar = await noSpaceIs507(() => writeMetadata(this.tmpPath, metadata));
+      await noSpaceIs507(() => this.handle.sync());
       await this.handle.close();
       await diskFile.ensureHashDir();
       const target = join(diskFile.hashDir, fileName);
@@ -268,6 +310,7 @@ export class DiskFileWriter {
       await rename(this.tmpPath, target);
       this.done = true;
       await fsyncDir(diskFile.hashDir);
+      await invalidateSuffix(diskFile.partitionDir, diskFile.hash.slice(-3));
     } finally {
       if (!this.done) await this.abort();
     }

@@ -13,9 +13,10 @@ import { unquoteEtag } from '../../common/headers.js';
 import type { NodeContext } from '../context.js';
 import type { BackendRequest, BackendResponse } from '../http/types.js';
 import { updateContainers } from './container-update.js';
+import { parseDeleteAt, queueExpiry, unqueueExpiry } from '../expirer/queue.js';
 import type { DiskFileWriter } from './disk-file.js';
 import { openDiskFile } from './locate.js';
-import { declaredLength, deleteAt, requestMetadata } from './request-checks.js';
+import { declaredLength, deleteAt, isReplication, requestMetadata } from './request-checks.js';
 import { requestTimestamp } from '../http/request-timestamp.js';
 
 export async function putObject(ctx: NodeContext, req: BackendRequest): Promise<BackendResponse> {
@@ -23,7 +24,8 @@ export async function putObject(ctx: NodeContext, req: BackendRequest): Promise<
   const length = declaredLength(req);
   const contentType = req.header('content-type');
   if (!contentType) throw new StratusError('BAD_REQUEST', 'No content type');
-  deleteAt(req, Date.now() / 1000);
+  const replication = isReplication(req);
+  if (!replication) deleteAt(req, Date.now() / 1000);
   const metadata = requestMetadata(req);
   const { diskFile, devicePath } = await openDiskFile(ctx, req);
   const current = await diskFile.read();
@@ -43,6 +45,7 @@ export async function putObject(ctx: NodeContext, req: BackendRequest): Promise<
   }
   const ifNoneMatch = req.header('if-none-match');
   if (
+    !replication &&
     ifNoneMatch !== undefined &&
     etagList(ifNoneMatch).includes('*') &&
     current.kind === 'data' &&
@@ -56,6 +59,18 @@ export async function putObject(ctx: NodeContext, req: BackendRequest): Promise<
       'INSUFFICIENT_STORAGE',
       `Insufficient Storage: not enough space on ${req.path.device}`,
     );
+  }
+
+  // The expiry queue entry goes first, so an object never expires unrecorded (expirer/queue.ts).
+  const deleteAtSeconds = parseDeleteAt(metadata['X-Delete-At']);
+  const previousDeleteAt =
+    current.kind === 'data' ? parseDeleteAt(current.metadata['X-Delete-At']) : undefined;
+  if (deleteAtSeconds !== undefined) {
+    await queueExpiry(devicePath, diskFile.hash, {
+      name: diskFile.name,
+      partition: req.path.partition,
+      deleteAt: deleteAtSeconds,
+    });
   }
 
   req.continueBody();
@@ -83,13 +98,22 @@ export async function putObject(ctx: NodeContext, req: BackendRequest): Promise<
     'Content-Length': String(writer.bytesWritten),
     ETag: etag,
   });
-  await updateContainers(ctx, req, devicePath, diskFile.hash, {
-    method: 'PUT',
-    timestamp,
-    size: writer.bytesWritten,
-    contentType,
-    etag,
-  });
+  if (previousDeleteAt !== undefined && previousDeleteAt !== deleteAtSeconds)
+    await unqueueExpiry(devicePath, diskFile.hash, previousDeleteAt);
+  if (!replication) {
+    await updateContainers(ctx, req, devicePath, diskFile.hash, {
+      method: 'PUT',
+      timestamp,
+      // Middlewares may have listings show something else (Swift's container-update
+      // overrides), e.g. a symlink's target instead of its empty body.
+      size: Number(
+        metadata['X-Object-Sysmeta-Container-Update-Override-Size'] ?? writer.bytesWritten,
+      ),
+      contentType:
+        metadata['X-Object-Sysmeta-Container-Update-Override-Content-Type'] ?? contentType,
+      etag: metadata['X-Object-Sysmeta-Container-Update-Override-Etag'] ?? etag,
+    });
+  }
   return { status: 201, headers: { ETag: etag, 'Last-Modified': timestamp.httpDate } };
 }
 

@@ -3,7 +3,7 @@ import { checkMetadata, checkObjectSize, DEFAULT_CONSTRAINTS } from '../../commo
 import { StratusError } from '../../common/errors.js';
 import { titleCase } from '../../common/headers.js';
 import type { BackendRequest } from '../http/types.js';
-import { POSTABLE_HEADERS } from './disk-file.js';
+import { STORED_HEADERS } from './disk-file.js';
 import type { ObjectMetadata } from './metadata.js';
 
 /** X-Delete-At as whole seconds, if given; 400 when not an integer or already past. */
@@ -46,8 +46,17 @@ export function requestMetadata(req: BackendRequest): ObjectMetadata {
       name.startsWith('x-object-meta-') ||
       name.startsWith('x-object-sysmeta-') ||
       name.startsWith('x-object-transient-sysmeta-') ||
-      (POSTABLE_HEADERS.has(name) && name !== 'content-type');
+      (STORED_HEADERS.has(name) && name !== 'content-type');
     if (keep && value !== '') metadata[titleCase(name)] = value;
   }
   return metadata;
+}
+
+/**
+ * True for writes from another storage node's replicator (X-Backend-Replication: true): they
+ * copy an object as it is — an expiry already past, no listing update — rather than make a
+ * new change. Only storage nodes reach this header; the proxy's gatekeeper strips it.
+ */
+export function isReplication(req: BackendRequest): boolean {
+  return (req.header('x-backend-replication') ?? '').toLowerCase() === 'true';
 }

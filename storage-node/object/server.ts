@@ -3,6 +3,7 @@ import type { NodeContext } from '../context.js';
 import type { BackendApp } from '../http/types.js';
 import { putObject } from './put.js';
 import { readObject } from './read.js';
+import { replicate } from './replicate.js';
 import { deleteObject, postObject } from './update.js';
 
 export function createObjectApp(ctx: NodeContext): BackendApp {
@@ -18,5 +19,6 @@ export function createObjectApp(ctx: NodeContext): BackendApp {
       POST: (req) => postObject(ctx, req),
       DELETE: (req) => deleteObject(ctx, req),
     },
+    replicate: (req) => replicate(ctx, req),
   };
 }

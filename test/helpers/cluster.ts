@@ -5,8 +5,9 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { LocalCluster } from '../../local-cluster/cluster.js';
+import { LocalCluster, type LocalClusterOptions } from '../../local-cluster/cluster.js';
 import { http } from './http.js';
+import { DAEMONS_OFF } from './probe-disk.js';
 
 export interface TestCluster {
   cluster: LocalCluster;
@@ -16,15 +17,18 @@ export interface TestCluster {
 }
 
 export async function startCluster(
-  options: { nodes?: number; settings?: Record<string, string> } = {},
+  options: Omit<LocalClusterOptions, 'dataDir'> = {},
 ): Promise<TestCluster> {
   const dataDir = await mkdtemp(join(tmpdir(), 'stratus-proxy-'));
+  // Daemons stay off unless a test turns them on, so background passes never race the test.
+  const settings = { ...DAEMONS_OFF, ...options.settings };
   const cluster = await LocalCluster.start({
-    dataDir,
-    nodes: options.nodes ?? 4,
+    nodes: 4,
     replicas: 3,
     partPower: 8,
-    settings: options.settings,
+    ...options,
+    settings,
+    dataDir,
   });
   return {
     cluster,

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { loadPathHasher, loadRings, type ClusterRings } from '../../common/cluster-config.js';
 import type { PathHasher } from '../../common/hash.js';
 import { LocalCluster } from '../../local-cluster/cluster.js';
+import { DAEMONS_OFF } from './probe-disk.js';
 import type { ClusterLayout, NodeLayout } from '../../local-cluster/layout.js';
 
 export interface StorageClusterOptions {
@@ -33,7 +34,7 @@ export class StorageCluster {
       nodes: options.nodes ?? 3,
       replicas: options.replicas ?? 3,
       partPower: options.partPower ?? 6,
-      settings: { log_level: 'debug', ...options.nodeConf },
+      settings: { log_level: 'debug', ...DAEMONS_OFF, ...options.nodeConf },
       withoutProxy: true,
     });
     const { swiftDir } = cluster.layout;
