@@ -207,8 +207,8 @@ export class AccountBroker extends DatabaseBroker<AccountInfo> {
 
   listContainers(params: ListingParams): (ContainerRow | SubdirRecord)[] {
     const handle = this.handle();
-    return listNames(params, (range, limit, reverse) =>
-      pageOfContainers(handle, range, limit, reverse),
+    return listNames(params, (range, limit, reverse, whole) =>
+      pageOfContainers(handle, range, limit, reverse, whole),
     );
   }
 }
@@ -293,12 +293,15 @@ function pageOfContainers(
   range: NameRange,
   limit: number,
   reverse: boolean,
+  whole = false,
 ): Iterable<ContainerRow> {
   const { sql, args } = rangeConditions(range);
-  return handle
+  const statement = handle
     .statement(
       `SELECT name, object_count, bytes_used, put_timestamp FROM container WHERE deleted = 0${sql} ORDER BY name${reverse ? ' DESC' : ''} LIMIT ?`,
     )
-    .raw(true)
-    .iterate(...args, limit) as Iterable<ContainerRow>;
+    .raw(true);
+  return (
+    whole ? statement.all(...args, limit) : statement.iterate(...args, limit)
+  ) as Iterable<ContainerRow>;
 }

@@ -256,8 +256,8 @@ export class ContainerBroker extends DatabaseBroker<ContainerInfo> {
 
   listObjects(params: ListingParams): (ObjectRow | SubdirRecord)[] {
     const handle = this.handle();
-    return listNames(params, (range, limit, reverse) =>
-      pageOfObjects(handle, range, limit, reverse),
+    return listNames(params, (range, limit, reverse, whole) =>
+      pageOfObjects(handle, range, limit, reverse, whole),
     );
   }
 
@@ -335,12 +335,15 @@ function pageOfObjects(
   range: NameRange,
   limit: number,
   reverse: boolean,
+  whole = false,
 ): Iterable<ObjectRow> {
   const { sql, args } = rangeConditions(range);
-  return handle
+  const statement = handle
     .statement(
       `SELECT name, created_at, size, content_type, etag FROM object WHERE deleted = 0${sql} ORDER BY name${reverse ? ' DESC' : ''} LIMIT ?`,
     )
-    .raw(true)
-    .iterate(...args, limit) as Iterable<ObjectRow>;
+    .raw(true);
+  return (
+    whole ? statement.all(...args, limit) : statement.iterate(...args, limit)
+  ) as Iterable<ObjectRow>;
 }

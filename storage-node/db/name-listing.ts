@@ -26,13 +26,16 @@ export interface NameRange {
 export type NamedRow = readonly [name: string, ...rest: unknown[]];
 
 /**
- * Up to `limit` live rows in `range`, ordered by name (descending when `reverse`), read lazily:
- * the walk stops reading at the first rolled-up name, and the rest of the page is never fetched.
+ * Up to `limit` live rows in `range`, ordered by name (descending when `reverse`). Read lazily
+ * unless `whole`: with a delimiter the walk stops reading at the first rolled-up name, and the
+ * rest of the page is never fetched; without one every row is wanted, and one `all()` call
+ * costs a third of stepping an iterator row by row (bench/README.md).
  */
 export type PageFetcher<Row extends NamedRow> = (
   range: NameRange,
   limit: number,
   reverse: boolean,
+  whole: boolean,
 ) => Iterable<Row>;
 
 export function compareNames(a: string, b: string): number {
@@ -91,8 +94,8 @@ export function listNames<Row extends NamedRow>(
     } else if (prefix !== '') {
       range.from = prefix;
     }
-    const rows = fetch(range, limit - results.length, reverse);
-    if (delimiter === undefined) return [...rows];
+    if (delimiter === undefined) return [...fetch(range, limit - results.length, reverse, true)];
+    const rows = fetch(range, limit - results.length, reverse, false);
     let seen = 0;
     for (const row of rows) {
       seen += 1;

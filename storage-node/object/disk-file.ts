@@ -127,9 +127,17 @@ export class DiskFile {
   /** Starts a PUT: a temp file in `<device>/tmp` that becomes `<timestamp>.data` on commit. */
   async createWriter(): Promise<DiskFileWriter> {
     const tmpDir = join(this.devicePath, TMP_DIR);
-    await mkdir(tmpDir, { recursive: true });
     const tmpPath = join(tmpDir, `${this.hash}.${randomBytes(8).toString('hex')}.tmp`);
-    const handle = await open(tmpPath, 'wx', 0o644);
+    let handle: FileHandle;
+    try {
+      handle = await open(tmpPath, 'wx', 0o644);
+    } catch (err) {
+      // The tmp folder exists but on a new device: create it then, not before every write
+      // (each file operation is a trip to libuv's thread pool; see bench/README.md).
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      await mkdir(tmpDir, { recursive: true });
+      handle = await open(tmpPath, 'wx', 0o644);
+    }
     return new DiskFileWriter(this, tmpPath, handle);
   }
 
@@ -193,14 +201,22 @@ export class DiskFile {
 
 /** Files in a hash folder, newest first; names that are not ours are ignored. */
 export async function listObjectFiles(hashDir: string): Promise<OnDiskFile[]> {
-  let names: string[];
+  return objectFiles(await readNames(hashDir));
+}
+
+/** Every name in a hash folder; none when the folder is missing. */
+async function readNames(hashDir: string): Promise<string[]> {
   try {
-    names = await readdir(hashDir);
+    return await readdir(hashDir);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ENOTDIR') return [];
     throw err;
   }
+}
+
+/** The .data/.ts/.meta files among a hash folder's names, newest first. */
+function objectFiles(names: readonly string[]): OnDiskFile[] {
   const files: OnDiskFile[] = [];
   for (const name of names) {
     const match = /^(.+)\.(data|ts|meta)$/.exec(name);
@@ -221,7 +237,10 @@ export async function cleanupHashDir(
   hashDir: string,
   reclaimAgeSeconds?: number,
 ): Promise<OnDiskFile[]> {
-  const files = await listObjectFiles(hashDir);
+  // One listing serves both passes, and the folder is only removed when nothing was kept:
+  // a PUT runs this every time, and each file operation is a trip to libuv's thread pool.
+  const names = await readNames(hashDir);
+  const files = objectFiles(names);
   const winner = files.find((f) => f.kind === 'data' || f.kind === 'ts');
   const newestMeta =
     winner?.kind === 'data'
@@ -240,14 +259,14 @@ export async function cleanupHashDir(
     await removeWithSidecar(join(hashDir, file.name));
   }
   const listed = new Set(files.map((f) => f.name));
-  for (const name of await readdir(hashDir).catch(() => [] as string[])) {
+  for (const name of names) {
     if (!name.endsWith(SIDECAR_SUFFIX)) continue;
     const base = name.slice(0, -SIDECAR_SUFFIX.length);
     const stamp = parseOrUndefined(base.replace(/\.(data|ts|meta)$/, ''));
     const older = winner !== undefined && stamp?.compare(winner.timestamp) === -1;
     if (!listed.has(base) && older) await rm(join(hashDir, name), { force: true });
   }
-  await rmdir(hashDir).catch(() => undefined); // only succeeds when empty
+  if (kept.length === 0) await rmdir(hashDir).catch(() => undefined); // only succeeds when empty
   return kept;
 }
 
