@@ -3,7 +3,7 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
-const folders = ['common', 'ring-builder', 'storage-node', 'proxy', 'bench'];
+const folders = ['common', 'ring-builder', 'storage-node', 'proxy', 'identity', 'bench'];
 
 /** Forbid a folder from importing the listed sibling folders. */
 function boundary(folder, forbidden) {
@@ -46,9 +46,10 @@ export default tseslint.config(
     'common',
     folders.filter((f) => f !== 'common'),
   ),
-  boundary('ring-builder', ['storage-node', 'proxy', 'bench']),
-  boundary('storage-node', ['ring-builder', 'proxy', 'bench']),
-  boundary('proxy', ['ring-builder', 'storage-node', 'bench']),
+  boundary('ring-builder', ['storage-node', 'proxy', 'identity', 'bench']),
+  boundary('storage-node', ['ring-builder', 'proxy', 'identity', 'bench']),
+  boundary('proxy', ['ring-builder', 'storage-node', 'identity', 'bench']),
+  boundary('identity', ['ring-builder', 'storage-node', 'proxy', 'bench']),
   {
     files: ['test/**/*.ts', 'vitest.config.ts'],
     rules: {

@@ -26,9 +26,20 @@ export interface ProxyLayout {
   logPath: string;
 }
 
+/** The identity service (Keystone v3 API), when the cluster has one. */
+export interface IdentityLayout {
+  ip: string;
+  port: number;
+  confPath: string;
+  logPath: string;
+  /** Folder of its database and credential key. */
+  dataDir: string;
+}
+
 export interface ClusterLayout {
   dataDir: string;
   proxy: ProxyLayout;
+  identity?: IdentityLayout;
   /** Rings and stratus.conf (Swift's /etc/swift). */
   swiftDir: string;
   nodes: NodeLayout[];
@@ -51,6 +62,11 @@ export interface LayoutOptions {
   nodeIps?: string[];
   /** Per-node command prefix, e.g. to run a node inside a network namespace. */
   nodeCommandPrefix?: (index: number) => string[];
+  /**
+   * Give the cluster an identity service. Its port follows the last storage node's:
+   * proxyPort + 1 + 3 × nodes (proxy port + 13 with the default four nodes).
+   */
+  identity?: boolean;
 }
 
 /** A free loopback port, found by binding port 0 (Swift's listen_zero trick). */
@@ -91,8 +107,19 @@ export async function planLayout(options: LayoutOptions): Promise<ClusterLayout>
     });
   }
   const swiftDir = join(options.dataDir, 'etc');
+  const identity: IdentityLayout | undefined = options.identity
+    ? {
+        ip: '127.0.0.1',
+        port:
+          options.proxyPort === undefined ? await freePort() : options.proxyPort + 1 + 3 * count,
+        confPath: join(swiftDir, 'identity.conf'),
+        logPath: join(options.dataDir, 'identity.log'),
+        dataDir: join(options.dataDir, 'identity'),
+      }
+    : undefined;
   return {
     dataDir: options.dataDir,
+    ...(identity && { identity }),
     proxy: {
       ip: '127.0.0.1',
       port: options.proxyPort ?? (await freePort()),

@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 /**
  * `npm start`: a whole Stratus cluster on this machine — 4 storage nodes with one device each,
- * account/container/object rings with 3 replicas, and a proxy on 127.0.0.1:8080 — with the
- * data kept in ./data between runs. Ctrl-C stops everything.
+ * account/container/object rings with 3 replicas, a proxy on 127.0.0.1:8080, and the identity
+ * service (Keystone v3 API) on the proxy's port + 13 with a demo admin whose credentials go to
+ * <data-dir>/openrc — with the data kept in ./data between runs. Ctrl-C stops everything.
  *
  *   npm start [-- --port 8080] [--data-dir ./data]
  */
@@ -52,11 +53,12 @@ async function main(): Promise<void> {
       nodes: 4,
       replicas: 3,
       partPower: 10,
+      identity: true,
     });
   } catch (err) {
     process.stderr.write(
       `Could not start the cluster: ${describeError(err)}\n` +
-        `Is another cluster using ports ${port}–${port + 12}? Pick another with --port.\n`,
+        `Is another cluster using ports ${port}–${port + 13}? Pick another with --port.\n`,
     );
     process.exit(1);
   }
@@ -72,6 +74,10 @@ async function main(): Promise<void> {
     `  swift -A ${cluster.authUrl} -U test:tester -K testing stat`,
     `  swift -A ${cluster.authUrl} -U test:tester -K testing upload photos README.md`,
     `  curl -i ${cluster.proxyUrl}/healthcheck`,
+    '',
+    `  Identity (Keystone v3): ${cluster.identityAuthUrl}, user ${cluster.identityAdmin?.username} in project ${cluster.identityAdmin?.projectName}, password ${cluster.identityAdmin?.password}`,
+    `  Its credentials are in ${dataDir}/openrc:`,
+    `  source ${dataDir}/openrc && openstack token issue && openstack catalog list`,
     '',
     `Data, rings and configs: ${dataDir} (logs: *.log there). Press Ctrl-C to stop.`,
     '',

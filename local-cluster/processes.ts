@@ -2,17 +2,20 @@
  * Starts and stops the cluster's processes: each a real `node dist/.../main.js <conf>` with its
  * output in a log file, considered up once its /healthcheck answers.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { NodeLayout, ProxyLayout } from './layout.js';
+import { promisify } from 'node:util';
+import type { IdentityLayout, NodeLayout, ProxyLayout } from './layout.js';
 
 // Compiled entry points: from dist/local-cluster/ (npm start) or from the sources (tests run TS).
 const here = fileURLToPath(import.meta.url);
 const DIST = here.endsWith('.ts') ? join(dirname(here), '..', 'dist') : join(dirname(here), '..');
 const STORAGE_NODE_MAIN = join(DIST, 'storage-node', 'main.js');
 const PROXY_MAIN = join(DIST, 'proxy', 'main.js');
+const IDENTITY_MAIN = join(DIST, 'identity', 'main.js');
+const IDENTITY_BOOTSTRAP = join(DIST, 'identity', 'bootstrap.js');
 
 export interface ManagedProcess {
   name: string;
@@ -56,6 +59,30 @@ export function startStorageNode(node: NodeLayout): ManagedProcess {
 
 export function startProxy(proxy: ProxyLayout): ManagedProcess {
   return startProcess('proxy-server', PROXY_MAIN, [proxy.confPath], proxy.logPath);
+}
+
+export function startIdentity(identity: IdentityLayout): ManagedProcess {
+  return startProcess('identity-server', IDENTITY_MAIN, [identity.confPath], identity.logPath);
+}
+
+/** Runs the identity bootstrap CLI (as an operator would) and returns what it printed. */
+export async function runIdentityBootstrap(
+  identity: IdentityLayout,
+  args: string[],
+): Promise<string> {
+  try {
+    const { stdout } = await promisify(execFile)(process.execPath, [
+      IDENTITY_BOOTSTRAP,
+      identity.confPath,
+      ...args,
+    ]);
+    return stdout;
+  } catch (err) {
+    const e = err as Error & { stdout?: string; stderr?: string };
+    throw new Error(`identity bootstrap failed: ${e.message}\n${e.stdout ?? ''}${e.stderr ?? ''}`, {
+      cause: err,
+    });
+  }
 }
 
 /** Polls `http://ip:port/healthcheck` until it answers 200; fails if the process exits first. */

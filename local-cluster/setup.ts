@@ -120,7 +120,7 @@ function nodeConf(layout: ClusterLayout, node: NodeLayout, extra: Record<string,
     const dot = key.indexOf('.');
     if (dot < 0) continue;
     const prefix = key.slice(0, dot);
-    if (prefix === 'proxy') continue;
+    if (prefix === 'proxy' || prefix === 'keystoneauth') continue;
     const section = prefix === 'object' ? 'object-server' : prefix;
     sections.set(section, [...(sections.get(section) ?? []), `${key.slice(dot + 1)} = ${value}`]);
   }
@@ -192,6 +192,17 @@ export async function writeProxyConf(
     `token_secret = ${secret}`,
     ...users,
     '',
+    // Where the keystoneauth filter validates tokens (whether it is in the pipeline or not).
+    ...(layout.identity
+      ? [
+          '[filter:keystoneauth]',
+          `auth_url = http://${layout.identity.ip}:${layout.identity.port}/v3`,
+          ...Object.entries(extra)
+            .filter(([key]) => key.startsWith('keystoneauth.'))
+            .map(([key, value]) => `${key.slice('keystoneauth.'.length)} = ${value}`),
+          '',
+        ]
+      : []),
   ].join('\n');
   await writeFileAtomic(layout.proxy.confPath, text);
 }

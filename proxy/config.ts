@@ -44,6 +44,7 @@ export const DEFAULT_PIPELINE = [
   'formpost',
   'ratelimit',
   'tempauth',
+  'keystoneauth',
   'staticweb',
   'copy',
   'container-quotas',

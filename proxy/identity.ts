@@ -54,6 +54,11 @@ export function markOwner(req: ProxyRequest): void {
   req.env.set(OWNER, true);
 }
 
+/** Forgets an earlier owner decision: a subrequest inherits its parent's env but may target another account. */
+export function clearOwner(req: ProxyRequest): void {
+  req.env.delete(OWNER);
+}
+
 export function isOwner(req: ProxyRequest): boolean {
   return req.env.get(OWNER) === true;
 }

@@ -88,11 +88,16 @@ export async function ensureAccount(
   if (info.status !== 404)
     throw new StratusError('UNAVAILABLE', 'Service Unavailable: account servers did not answer');
   const ring = ctx.rings.account;
+  // Account system metadata set by a middleware on the request that triggered the creation
+  // (keystoneauth's project domain id) goes with it, as Swift's autocreate_account does.
+  const sysmeta = Object.fromEntries(
+    Object.entries(req.headers).filter(([name]) => name.startsWith('x-account-sysmeta-')),
+  );
   const result = await writeToNodes(
     ctx.backend,
     { ring, partition: ring.getPartition(account), account },
     'PUT',
-    () => baseHeaders(req, Timestamp.now()),
+    () => ({ ...baseHeaders(req, Timestamp.now()), ...sysmeta }),
   );
   ctx.info.invalidate(account);
   if (result.status >= 300)

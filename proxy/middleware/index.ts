@@ -9,6 +9,7 @@ import { dlo } from './dlo.js';
 import { formpost } from './formpost.js';
 import { gatekeeper } from './gatekeeper.js';
 import { healthcheck } from './healthcheck.js';
+import { keystoneauth } from './keystoneauth.js';
 import { proxyLogging } from './proxy-logging.js';
 import { ratelimit } from './ratelimit.js';
 import { slo } from './slo.js';
@@ -30,6 +31,7 @@ export const FILTERS: Record<string, FilterFactory> = {
   formpost,
   gatekeeper,
   healthcheck,
+  keystoneauth,
   proxy_logging: proxyLogging,
   ratelimit,
   slo,

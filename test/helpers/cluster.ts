@@ -6,6 +6,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LocalCluster, type LocalClusterOptions } from '../../local-cluster/cluster.js';
+import type { IdentityAdmin } from '../../local-cluster/identity.js';
 import { http } from './http.js';
 import { DAEMONS_OFF } from './probe-disk.js';
 
@@ -13,6 +14,10 @@ export interface TestCluster {
   cluster: LocalCluster;
   proxyUrl: string;
   authUrl: string;
+  /** With `identity: true`: the identity service's root URL, its v3 URL and demo admin. */
+  identityUrl?: string;
+  identityAuthUrl?: string;
+  identityAdmin?: IdentityAdmin;
   stop(): Promise<void>;
 }
 
@@ -34,6 +39,9 @@ export async function startCluster(
     cluster,
     proxyUrl: cluster.proxyUrl,
     authUrl: cluster.authUrl,
+    identityUrl: cluster.identityUrl,
+    identityAuthUrl: cluster.identityAuthUrl,
+    identityAdmin: cluster.identityAdmin,
     async stop() {
       await cluster.stop();
       await rm(dataDir, { recursive: true, force: true });
