@@ -82,8 +82,8 @@ export async function bootstrapIdentity(
 ): Promise<void> {
   const proxyUrl = `http://${layout.proxy.ip}:${layout.proxy.port}`;
   await runIdentityBootstrap(identity, [
-    '--bootstrap-password',
-    admin.password,
+    // One argument: a random password may start with '-', which a separate one cannot.
+    `--bootstrap-password=${admin.password}`,
     '--bootstrap-username',
     admin.username,
     '--bootstrap-project-name',

@@ -3,7 +3,7 @@
  * A device that is missing, or not a mount point when mount_check is on, answers 507 as in
  * Swift, so the proxy stops using it and writes to a handoff instead.
  */
-import { stat, statfs } from 'node:fs/promises';
+import { statfsSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { StratusError } from '../common/errors.js';
 
@@ -14,20 +14,20 @@ export class Devices {
   ) {}
 
   /** The device's directory, after checking it is there (and mounted, with mount_check). */
-  async path(device: string): Promise<string> {
+  path(device: string): string {
     const path = join(this.root, device);
-    const info = await stat(path).catch(() => undefined);
+    const info = statSync(path, { throwIfNoEntry: false });
     if (!info?.isDirectory()) throw notMounted(device);
     if (this.mountCheck) {
-      const parent = await stat(dirname(path));
+      const parent = statSync(dirname(path));
       if (parent.dev === info.dev) throw notMounted(device);
     }
     return path;
   }
 
   /** Bytes a write may still use on the device, keeping `reserve` free. */
-  async writableBytes(devicePath: string, reserve: Reserve): Promise<number> {
-    const fs = await statfs(devicePath);
+  writableBytes(devicePath: string, reserve: Reserve): number {
+    const fs = statfsSync(devicePath);
     const total = fs.blocks * fs.bsize;
     const free = fs.bavail * fs.bsize;
     const keep =

@@ -21,7 +21,9 @@ function document(width: number, height: number, body: string[]): string {
 }
 
 function text(x: number, y: number, content: string, attrs = ''): string {
-  return `<text x="${x.toFixed(1)}" y="${y.toFixed(1)}" ${FONT} font-size="12" ${attrs}>${esc(content)}</text>`;
+  // An attribute may appear once per element (XML): the default size only when none is given.
+  const size = attrs.includes('font-size=') ? '' : ' font-size="12"';
+  return `<text x="${x.toFixed(1)}" y="${y.toFixed(1)}" ${FONT}${size} ${attrs}>${esc(content)}</text>`;
 }
 
 /** A round axis maximum: 1, 2 or 5 times a power of ten, at least `value`. */

@@ -114,8 +114,12 @@ export class Putter {
         this.req.destroy();
         resolve();
       }, timeoutSeconds * 1000);
+      // Each wait removes both of its listeners: a 64 MiB body waits hundreds of times, and
+      // leftover 'close' listeners piled up on the request (and slowed every emit).
       const done = () => {
         clearTimeout(timer);
+        this.req.off('drain', done);
+        this.req.off('close', done);
         resolve();
       };
       this.req.once('drain', done);

@@ -31,13 +31,13 @@ interface LocatedAccount {
   broker: AccountBroker;
 }
 
-type AccountLocator = (req: BackendRequest) => Promise<LocatedAccount>;
+type AccountLocator = (req: BackendRequest) => LocatedAccount;
 
 export function createAccountApp(ctx: NodeContext): BackendApp {
   const handles = new DatabaseHandles();
-  const locate: AccountLocator = async (req) => {
+  const locate: AccountLocator = (req) => {
     const { device, partition, account } = req.path;
-    const devicePath = await ctx.devices.path(device);
+    const devicePath = ctx.devices.path(device);
     const hash = ctx.hasher.hashPath(account);
     return {
       devicePath,
@@ -45,8 +45,13 @@ export function createAccountApp(ctx: NodeContext): BackendApp {
     };
   };
   const accountOnly =
-    (handler: (locate: AccountLocator, req: BackendRequest) => Promise<BackendResponse>) =>
-    async (req: BackendRequest): Promise<BackendResponse> => {
+    (
+      handler: (
+        locate: AccountLocator,
+        req: BackendRequest,
+      ) => BackendResponse | Promise<BackendResponse>,
+    ) =>
+    (req: BackendRequest): BackendResponse | Promise<BackendResponse> => {
       if (req.path.container !== undefined) throw wrongPath();
       return handler(locate, req);
     };
@@ -70,7 +75,7 @@ export function createAccountApp(ctx: NodeContext): BackendApp {
 async function putAccount(locate: AccountLocator, req: BackendRequest): Promise<BackendResponse> {
   const timestamp = requestTimestamp(req);
   const metadata = requestMetadata(req, 'account', timestamp);
-  const { devicePath, broker } = await locate(req);
+  const { devicePath, broker } = locate(req);
   if (
     await AccountBroker.create(devicePath, broker.path, {
       account: req.path.account,
@@ -99,34 +104,27 @@ async function putAccount(locate: AccountLocator, req: BackendRequest): Promise<
   return { status: outcome === 'recreated' ? 201 : 202 };
 }
 
-async function postAccount(locate: AccountLocator, req: BackendRequest): Promise<BackendResponse> {
+function postAccount(locate: AccountLocator, req: BackendRequest): BackendResponse {
   const timestamp = requestTimestamp(req);
   const metadata = requestMetadata(req, 'account', timestamp);
-  const { broker } = await locate(req);
+  const { broker } = locate(req);
   liveInfo(broker);
   broker.updateMetadata(metadata);
   return { status: 204 };
 }
 
-async function deleteAccount(
-  locate: AccountLocator,
-  req: BackendRequest,
-): Promise<BackendResponse> {
+function deleteAccount(locate: AccountLocator, req: BackendRequest): BackendResponse {
   const timestamp = requestTimestamp(req);
-  const { broker } = await locate(req);
+  const { broker } = locate(req);
   liveInfo(broker);
   broker.recordDelete(timestamp);
   return { status: 204, headers: deletedHeaders(broker, broker.info()!) };
 }
 
-async function getAccount(
-  locate: AccountLocator,
-  req: BackendRequest,
-  head: boolean,
-): Promise<BackendResponse> {
+function getAccount(locate: AccountLocator, req: BackendRequest, head: boolean): BackendResponse {
   const params = head ? undefined : parseListingParams(req.query);
   const media = requestedListingMedia(req);
-  const { broker } = await locate(req);
+  const { broker } = locate(req);
   const info = liveInfo(broker);
   const headers: HeaderValues = {
     ...backendTimestampHeaders(info),
@@ -174,7 +172,7 @@ async function putContainerRow(
     objectCount: countHeader(req, 'X-Object-Count'),
     bytesUsed: countHeader(req, 'X-Bytes-Used'),
   };
-  const { devicePath, broker } = await locate(req);
+  const { devicePath, broker } = locate(req);
   if (req.path.account.startsWith('.') && !broker.exists()) {
     await AccountBroker.create(devicePath, broker.path, {
       account: req.path.account,

@@ -86,12 +86,12 @@ async function inspect(
 ): Promise<Finding> {
   let metadata: ObjectMetadata;
   try {
-    metadata = await readMetadata(join(hashDir, winner.name));
+    metadata = readMetadata(join(hashDir, winner.name));
     // A .meta that still counts (newer than the data) must be readable too.
     for (const meta of files.filter(
       (f) => f.kind === 'meta' && f.timestamp.isNewerThan(winner.timestamp),
     )) {
-      await readMetadata(join(hashDir, meta.name));
+      readMetadata(join(hashDir, meta.name));
     }
   } catch (err) {
     if (err instanceof MetadataError) return { bytes: 0, problem: err.message };

@@ -12,13 +12,13 @@ export interface LocatedContainer {
   broker: ContainerBroker;
 }
 
-export type ContainerLocator = (req: BackendRequest) => Promise<LocatedContainer>;
+export type ContainerLocator = (req: BackendRequest) => LocatedContainer;
 
 /** 507 when the device is not there (Devices.path). */
 export function locateContainer(ctx: NodeContext, handles: DatabaseHandles): ContainerLocator {
-  return async (req) => {
+  return (req) => {
     const { device, partition, account, container } = req.path;
-    const devicePath = await ctx.devices.path(device);
+    const devicePath = ctx.devices.path(device);
     const hash = ctx.hasher.hashPath(account, container);
     return {
       devicePath,

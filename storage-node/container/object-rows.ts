@@ -30,7 +30,7 @@ export async function putObjectRow(
     throw new StratusError('BAD_REQUEST', 'Missing X-Content-Type header');
   const etag = req.header('x-etag');
   if (etag === undefined) throw new StratusError('BAD_REQUEST', 'Missing X-Etag header');
-  const located = await locate(req);
+  const located = locate(req);
   await ensureContainer(located, req, timestamp);
   located.broker.putObject(req.path.object!, timestamp, Number(sizeText), contentType, etag);
   changed(located.broker, req);
@@ -43,7 +43,7 @@ export async function deleteObjectRow(
   changed: RowChanged,
 ): Promise<BackendResponse> {
   const timestamp = requestTimestamp(req);
-  const located = await locate(req);
+  const located = locate(req);
   await ensureContainer(located, req, timestamp);
   located.broker.deleteObject(req.path.object!, timestamp);
   changed(located.broker, req);

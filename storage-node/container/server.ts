@@ -68,7 +68,7 @@ async function putContainer(
   const timestamp = requestTimestamp(req);
   const metadata = requestMetadata(req, 'container', timestamp);
   const targets = accountTargets(req);
-  const { devicePath, hash, broker } = await locate(req);
+  const { devicePath, hash, broker } = locate(req);
   const { account, container } = req.path;
   let created = await ContainerBroker.create(devicePath, broker.path, {
     account,
@@ -85,14 +85,11 @@ async function putContainer(
   return { status: created ? 201 : 202 };
 }
 
-async function postContainer(
-  locate: ContainerLocator,
-  req: BackendRequest,
-): Promise<BackendResponse> {
+function postContainer(locate: ContainerLocator, req: BackendRequest): BackendResponse {
   if (req.path.object !== undefined) throw wrongPath();
   const timestamp = requestTimestamp(req);
   const metadata = requestMetadata(req, 'container', timestamp);
-  const { broker } = await locate(req);
+  const { broker } = locate(req);
   liveInfo(broker);
   broker.recordPost(timestamp, metadata, !isTrueValue(req.header('x-backend-no-timestamp-update')));
   return { status: 204 };
@@ -105,7 +102,7 @@ async function deleteContainer(
 ): Promise<BackendResponse> {
   const timestamp = requestTimestamp(req);
   const targets = accountTargets(req);
-  const { devicePath, hash, broker } = await locate(req);
+  const { devicePath, hash, broker } = locate(req);
   if (!broker.exists()) throw notFound();
   const outcome = broker.recordDelete(timestamp);
   if (outcome === 'not-empty' || outcome === 'newer-put') throw conflict(broker.info()!);
@@ -114,15 +111,15 @@ async function deleteContainer(
   return { status: 204 };
 }
 
-async function getContainer(
+function getContainer(
   locate: ContainerLocator,
   req: BackendRequest,
   head: boolean,
-): Promise<BackendResponse> {
+): BackendResponse {
   if (req.path.object !== undefined) throw wrongPath();
   const params = head ? undefined : parseListingParams(req.query, { allowPath: true });
   const media = requestedListingMedia(req);
-  const { broker } = await locate(req);
+  const { broker } = locate(req);
   const info = liveInfo(broker);
   const headers: HeaderValues = {
     ...backendTimestampHeaders(info),

@@ -33,7 +33,7 @@ export async function passDevices(
   for (const device of names.sort()) {
     if (only && !only.includes(device)) continue;
     try {
-      found.push({ device, path: await ctx.devices.path(device) });
+      found.push({ device, path: ctx.devices.path(device) });
     } catch {
       // An unmounted drive is part of normal operations: skipped, as Swift does.
       ctx.logger.warn({ device }, 'skipping device: not mounted');

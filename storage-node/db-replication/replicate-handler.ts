@@ -25,7 +25,7 @@ export function createDbReplicateHandler(
     if (!DATABASE_HASH.test(req.rest)) {
       throw new StratusError('INVALID_PATH', 'Invalid path: expected /<device>/<partition>/<hash>');
     }
-    const devicePath = await ctx.devices.path(req.device);
+    const devicePath = ctx.devices.path(req.device);
     const message = await readJson(req.body, MAX_MESSAGE_BYTES);
     const reply = await rpc.handle(devicePath, req.partition, req.rest, message);
     if (reply.body === undefined) return { status: reply.status };

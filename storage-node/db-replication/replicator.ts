@@ -158,7 +158,7 @@ export class DbReplicator {
       if (only && !only.includes(device.device)) continue;
       let devicePath: string;
       try {
-        devicePath = await this.ctx.devices.path(device.device);
+        devicePath = this.ctx.devices.path(device.device);
       } catch {
         continue; // not mounted: nothing to push from it
       }

@@ -28,7 +28,7 @@ export interface BackendResponse {
   body?: string | Buffer | Readable;
 }
 
-export type Handler = (req: BackendRequest) => Promise<BackendResponse>;
+export type Handler = (req: BackendRequest) => BackendResponse | Promise<BackendResponse>;
 
 /** A replication request about a whole partition: `REPLICATE /<device>/<partition>[/<extra>]`. */
 export interface ReplicateRequest {

@@ -10,11 +10,24 @@
  * Every write goes to `<device>/tmp`, is fsynced, renamed into the hash folder and the folder
  * fsynced, then files made obsolete by it are removed. A file whose metadata cannot be read or
  * does not match the data is quarantined: its hash folder moves to `<device>/quarantined/objects/`.
+ *
+ * Only data and fsyncs go through libuv's thread pool; folder listings, opens, renames and
+ * attributes answer from memory and are made synchronously, as Swift does, since each trip to
+ * the pool (a wake-up there and another back) cost more CPU than the call (bench/README.md).
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, readdir, rename, rm, rmdir, type FileHandle } from 'node:fs/promises';
+import {
+  closeSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  renameSync,
+  rmdirSync,
+  rmSync,
+} from 'node:fs';
+import { mkdir, rename } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { fsyncDir } from '../../common/atomic-file.js';
+import { fsyncDir, fsyncFd, writevFd } from '../../common/atomic-file.js';
 import { StratusError } from '../../common/errors.js';
 import { invalidateSuffix } from './invalidation.js';
 import { Timestamp } from '../../common/timestamp.js';
@@ -94,14 +107,14 @@ export class DiskFile {
     const winner = files.find((f) => f.kind === 'data' || f.kind === 'ts');
     if (!winner) return { kind: 'missing' };
     try {
-      const metadata = await readMetadata(join(this.hashDir, winner.name));
+      const metadata = readMetadata(join(this.hashDir, winner.name));
       if (winner.kind === 'ts') return { kind: 'deleted', timestamp: winner.timestamp, metadata };
       const meta = files.find(
         (f) => f.kind === 'meta' && f.timestamp.isNewerThan(winner.timestamp),
       );
       let merged = metadata;
       if (meta) {
-        const overlay = await readMetadata(join(this.hashDir, meta.name));
+        const overlay = readMetadata(join(this.hashDir, meta.name));
         merged = Object.fromEntries(
           Object.entries(metadata).filter(([key]) => !isPostableKey(key) || key === 'Content-Type'),
         );
@@ -128,17 +141,16 @@ export class DiskFile {
   async createWriter(): Promise<DiskFileWriter> {
     const tmpDir = join(this.devicePath, TMP_DIR);
     const tmpPath = join(tmpDir, `${this.hash}.${randomBytes(8).toString('hex')}.tmp`);
-    let handle: FileHandle;
+    let fd: number;
     try {
-      handle = await open(tmpPath, 'wx', 0o644);
+      fd = await noSpaceIs507(() => Promise.resolve(openSync(tmpPath, 'wx', 0o644)));
     } catch (err) {
-      // The tmp folder exists but on a new device: create it then, not before every write
-      // (each file operation is a trip to libuv's thread pool; see bench/README.md).
+      // The tmp folder exists but on a new device: create it then, not before every write.
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-      await mkdir(tmpDir, { recursive: true });
-      handle = await open(tmpPath, 'wx', 0o644);
+      mkdirSync(tmpDir, { recursive: true });
+      fd = openSync(tmpPath, 'wx', 0o644);
     }
-    return new DiskFileWriter(this, tmpPath, handle);
+    return new DiskFileWriter(this, tmpPath, fd);
   }
 
   /** Writes a tombstone (`<timestamp>.ts`) carrying its metadata. */
@@ -162,7 +174,7 @@ export class DiskFile {
     await mkdir(dirname(target), { recursive: true });
     try {
       await rename(this.hashDir, target);
-      await invalidateSuffix(this.partitionDir, this.hash.slice(-3));
+      invalidateSuffix(this.partitionDir, this.hash.slice(-3));
       return target;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
@@ -187,7 +199,7 @@ export class DiskFile {
 
   /** Creates the hash folder (fsyncing each new folder's parent) if needed. */
   async ensureHashDir(): Promise<void> {
-    const created = await mkdir(this.hashDir, { recursive: true });
+    const created = mkdirSync(this.hashDir, { recursive: true });
     if (created === undefined) return;
     for (let dir = this.hashDir; dir.length >= created.length; dir = dirname(dir))
       await fsyncDir(dirname(dir));
@@ -205,12 +217,12 @@ export async function listObjectFiles(hashDir: string): Promise<OnDiskFile[]> {
 }
 
 /** Every name in a hash folder; none when the folder is missing. */
-async function readNames(hashDir: string): Promise<string[]> {
+function readNames(hashDir: string): Promise<string[]> {
   try {
-    return await readdir(hashDir);
+    return Promise.resolve(readdirSync(hashDir));
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') return [];
+    if (code === 'ENOENT' || code === 'ENOTDIR') return Promise.resolve([]);
     throw err;
   }
 }
@@ -256,7 +268,7 @@ export async function cleanupHashDir(
       kept.push(file);
       continue;
     }
-    await removeWithSidecar(join(hashDir, file.name));
+    removeWithSidecar(join(hashDir, file.name));
   }
   const listed = new Set(files.map((f) => f.name));
   for (const name of names) {
@@ -264,9 +276,15 @@ export async function cleanupHashDir(
     const base = name.slice(0, -SIDECAR_SUFFIX.length);
     const stamp = parseOrUndefined(base.replace(/\.(data|ts|meta)$/, ''));
     const older = winner !== undefined && stamp?.compare(winner.timestamp) === -1;
-    if (!listed.has(base) && older) await rm(join(hashDir, name), { force: true });
+    if (!listed.has(base) && older) rmSync(join(hashDir, name), { force: true });
   }
-  if (kept.length === 0) await rmdir(hashDir).catch(() => undefined); // only succeeds when empty
+  if (kept.length === 0) {
+    try {
+      rmdirSync(hashDir); // only succeeds when empty
+    } catch {
+      // something arrived meanwhile, or it is gone already
+    }
+  }
   return kept;
 }
 
@@ -293,26 +311,39 @@ function parseOrUndefined(text: string): Timestamp | undefined {
   }
 }
 
+/**
+ * Bytes gathered before they go to the file in one writev: a socket yields 16–64 KiB at a time,
+ * and each write is a trip to the thread pool (bench/README.md). Memory stays flat: at most this
+ * much per upload.
+ */
+const WRITE_BATCH_BYTES = 256 * 1024;
+
 /** One PUT in progress: chunks go to a temp file; `commit` makes it the object, `abort` drops it. */
 export class DiskFileWriter {
   private done = false;
+  private closed = false;
+  private batch: Uint8Array[] = [];
+  private batchBytes = 0;
   bytesWritten = 0;
 
   constructor(
     private readonly diskFile: DiskFile,
     private readonly tmpPath: string,
-    private readonly handle: FileHandle,
+    private readonly fd: number,
   ) {}
 
   async write(chunk: Uint8Array): Promise<void> {
-    await noSpaceIs507(async () => {
-      let offset = 0;
-      while (offset < chunk.length) {
-        const { bytesWritten } = await this.handle.write(chunk, offset, chunk.length - offset);
-        offset += bytesWritten;
-      }
-    });
+    this.batch.push(chunk);
+    this.batchBytes += chunk.length;
     this.bytesWritten += chunk.length;
+    if (this.batchBytes >= WRITE_BATCH_BYTES) await this.flush();
+  }
+
+  private async flush(): Promise<void> {
+    const chunks = this.batch;
+    this.batch = [];
+    this.batchBytes = 0;
+    if (chunks.length > 0) await noSpaceIs507(() => writevFd(this.fd, chunks));
   }
 
   /** Attaches metadata, fsyncs, and renames into place as `fileName`; then removes obsolete files. */
@@ -320,26 +351,33 @@ export class DiskFileWriter {
     const { diskFile } = this;
     let sidecar: string | undefined;
     try {
+      await this.flush();
       sidecar = await noSpaceIs507(() => writeMetadata(this.tmpPath, metadata));
-      await noSpaceIs507(() => this.handle.sync());
-      await this.handle.close();
+      await noSpaceIs507(() => fsyncFd(this.fd));
+      this.close();
       await diskFile.ensureHashDir();
       const target = join(diskFile.hashDir, fileName);
-      if (sidecar) await rename(sidecar, target + SIDECAR_SUFFIX);
-      await rename(this.tmpPath, target);
+      if (sidecar) renameSync(sidecar, target + SIDECAR_SUFFIX);
+      renameSync(this.tmpPath, target);
       this.done = true;
       await fsyncDir(diskFile.hashDir);
-      await invalidateSuffix(diskFile.partitionDir, diskFile.hash.slice(-3));
+      invalidateSuffix(diskFile.partitionDir, diskFile.hash.slice(-3));
     } finally {
-      if (!this.done) await this.abort();
+      if (!this.done) this.abort();
     }
     await diskFile.cleanup();
   }
 
   /** Drops the temp file (and its sidecar): nothing of this PUT stays visible. */
-  async abort(): Promise<void> {
+  abort(): void {
     this.done = true;
-    await this.handle.close().catch(() => undefined);
-    await removeWithSidecar(this.tmpPath);
+    this.close();
+    removeWithSidecar(this.tmpPath);
+  }
+
+  private close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    closeSync(this.fd);
   }
 }

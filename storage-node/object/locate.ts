@@ -3,12 +3,12 @@ import type { NodeContext } from '../context.js';
 import type { BackendRequest } from '../http/types.js';
 import { DiskFile } from './disk-file.js';
 
-export async function openDiskFile(
+export function openDiskFile(
   ctx: NodeContext,
   req: BackendRequest,
-): Promise<{ diskFile: DiskFile; devicePath: string }> {
+): { diskFile: DiskFile; devicePath: string } {
   const { device, partition, account, container, object } = req.path;
-  const devicePath = await ctx.devices.path(device);
+  const devicePath = ctx.devices.path(device);
   const hash = ctx.hasher.hashPath(account, container, object);
   return {
     diskFile: new DiskFile(devicePath, partition, hash, `/${account}/${container}/${object}`),

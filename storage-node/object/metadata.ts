@@ -6,9 +6,13 @@
  * none. When the filesystem refuses the attribute (ENOSPC, E2BIG, ENOTSUP) the metadata goes
  * to a sidecar file `<file>.json` instead, written and fsynced before the file it describes
  * becomes visible. Readers try the attribute first, then the sidecar.
+ *
+ * Attributes live in the inode, so reading or setting one answers from memory: the calls are
+ * synchronous, as in Swift, since a trip to libuv's thread pool costs more (bench/README.md).
  */
-import { open, readFile, rm } from 'node:fs/promises';
-import { getAttribute, setAttribute } from 'fs-xattr';
+import { readFileSync, rmSync } from 'node:fs';
+import { open } from 'node:fs/promises';
+import { getAttributeSync, setAttributeSync } from 'fs-xattr';
 
 export const METADATA_XATTR = 'user.stratus.metadata';
 export const SIDECAR_SUFFIX = '.json';
@@ -33,7 +37,7 @@ export async function writeMetadata(
 ): Promise<string | undefined> {
   const json = JSON.stringify(metadata);
   try {
-    await setAttribute(path, METADATA_XATTR, json);
+    setAttributeSync(path, METADATA_XATTR, json);
     return undefined;
   } catch (err) {
     if (!FALLBACK_CODES.has((err as NodeJS.ErrnoException).code ?? '')) throw err;
@@ -49,15 +53,15 @@ export async function writeMetadata(
   return sidecar;
 }
 
-export async function readMetadata(path: string): Promise<ObjectMetadata> {
+export function readMetadata(path: string): ObjectMetadata {
   let text: string;
   try {
-    text = (await getAttribute(path, METADATA_XATTR)).toString('utf8');
+    text = getAttributeSync(path, METADATA_XATTR).toString('utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') throw err;
     try {
-      text = await readFile(path + SIDECAR_SUFFIX, 'utf8');
+      text = readFileSync(path + SIDECAR_SUFFIX, 'utf8');
     } catch {
       throw new MetadataError(`no metadata for ${path} (${code ?? 'unknown error'})`);
     }
@@ -79,7 +83,7 @@ export async function readMetadata(path: string): Promise<ObjectMetadata> {
 }
 
 /** Removes a file and its sidecar, if any. */
-export async function removeWithSidecar(path: string): Promise<void> {
-  await rm(path, { force: true });
-  await rm(path + SIDECAR_SUFFIX, { force: true });
+export function removeWithSidecar(path: string): void {
+  rmSync(path, { force: true });
+  rmSync(path + SIDECAR_SUFFIX, { force: true });
 }

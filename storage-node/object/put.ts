@@ -27,7 +27,7 @@ export async function putObject(ctx: NodeContext, req: BackendRequest): Promise<
   const replication = isReplication(req);
   if (!replication) deleteAt(req, Date.now() / 1000);
   const metadata = requestMetadata(req);
-  const { diskFile, devicePath } = await openDiskFile(ctx, req);
+  const { diskFile, devicePath } = openDiskFile(ctx, req);
   const current = await diskFile.read();
   if (current.kind !== 'missing') {
     if (current.kind === 'data' && current.metadata.name !== diskFile.name) {
@@ -53,7 +53,7 @@ export async function putObject(ctx: NodeContext, req: BackendRequest): Promise<
   ) {
     throw new StratusError('PRECONDITION_FAILED', 'Precondition Failed: the object exists');
   }
-  const room = await ctx.devices.writableBytes(devicePath, ctx.config.object.fallocateReserve);
+  const room = ctx.devices.writableBytes(devicePath, ctx.config.object.fallocateReserve);
   if (room <= (length ?? 0)) {
     throw new StratusError(
       'INSUFFICIENT_STORAGE',
@@ -79,12 +79,12 @@ export async function putObject(ctx: NodeContext, req: BackendRequest): Promise<
   try {
     etag = await receiveBody(req, writer, length, ctx.config.object.clientTimeout);
   } catch (err) {
-    await writer.abort();
+    writer.abort();
     throw err;
   }
   const clientEtag = req.header('etag');
   if (clientEtag !== undefined && unquoteEtag(clientEtag) !== etag) {
-    await writer.abort();
+    writer.abort();
     throw new StratusError(
       'ETAG_MISMATCH',
       'Unprocessable Entity: the body does not match the ETag sent',

@@ -22,11 +22,17 @@ import { isExpired } from './put.js';
 
 type DataState = Extract<ObjectState, { kind: 'data' }>;
 
+/**
+ * Bytes per read of a larger object: fewer, bigger chunks through every stream on the way to
+ * the client (Node's default is 64 KiB; 256 KiB served 1 MiB GETs faster, bench/README.md).
+ */
+const READ_CHUNK_BYTES = 256 * 1024;
+
 /** Objects up to this size are read whole and verified before sending. */
 const SMALL_OBJECT_BYTES = 64 * 1024;
 
 export async function readObject(ctx: NodeContext, req: BackendRequest): Promise<BackendResponse> {
-  const { diskFile } = await openDiskFile(ctx, req);
+  const { diskFile } = openDiskFile(ctx, req);
   const state = await liveObject(diskFile);
   const handle = await open(state.dataPath, 'r').catch((err: NodeJS.ErrnoException) => {
     if (err.code === 'ENOENT') throw new StratusError('NOT_FOUND', 'Not Found');
@@ -113,12 +119,17 @@ async function respondWithBody(
     return readSmall(req, diskFile, handle, headers, size, etag);
   }
   if (range.kind === 'full') {
-    const verified = handle.createReadStream({ autoClose: true }).pipe(
-      new EtagVerifier(etag, () => {
-        req.log.warn({ hash: diskFile.hash }, 'quarantining object: data does not match its ETag');
-        void diskFile.quarantine();
-      }),
-    );
+    const verified = handle
+      .createReadStream({ autoClose: true, highWaterMark: READ_CHUNK_BYTES })
+      .pipe(
+        new EtagVerifier(etag, () => {
+          req.log.warn(
+            { hash: diskFile.hash },
+            'quarantining object: data does not match its ETag',
+          );
+          void diskFile.quarantine();
+        }),
+      );
     return { status: 200, headers, body: verified };
   }
   const contentType = String(headers['Content-Type'] ?? 'application/octet-stream');
@@ -131,7 +142,12 @@ async function respondWithBody(
         'Content-Length': only.end - only.start + 1,
         'Content-Range': contentRange(only, size),
       },
-      body: handle.createReadStream({ start: only.start, end: only.end, autoClose: true }),
+      body: handle.createReadStream({
+        start: only.start,
+        end: only.end,
+        autoClose: true,
+        highWaterMark: READ_CHUNK_BYTES,
+      }),
     };
   }
   const boundary = randomBytes(16).toString('hex');

@@ -23,7 +23,7 @@ export interface InventoryEntry {
 export type Inventory = Record<string, InventoryEntry>;
 
 export async function replicate(ctx: NodeContext, req: ReplicateRequest): Promise<BackendResponse> {
-  const devicePath = await ctx.devices.path(req.device);
+  const devicePath = ctx.devices.path(req.device);
   const partitionDir = join(devicePath, OBJECTS_DIR, String(req.partition));
   const suffixes = req.rest.split('-').filter((s) => /^[0-9a-f]{3}$/.test(s));
   const hashes = await suffixHashes(partitionDir, ctx.config.reclaimAge, suffixes);

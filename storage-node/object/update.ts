@@ -17,7 +17,7 @@ export async function postObject(ctx: NodeContext, req: BackendRequest): Promise
   const replication = isReplication(req);
   if (!replication) deleteAt(req, Date.now() / 1000);
   const metadata = requestMetadata(req);
-  const { diskFile, devicePath } = await openDiskFile(ctx, req);
+  const { diskFile, devicePath } = openDiskFile(ctx, req);
   const state = replication ? await storedObject(diskFile) : await liveObject(diskFile);
   if (state.lastChange.compare(timestamp) >= 0) {
     throw new StratusError('CONFLICT', 'A newer or equal timestamp exists', {
@@ -54,7 +54,7 @@ export async function deleteObject(
   req: BackendRequest,
 ): Promise<BackendResponse> {
   const timestamp = requestTimestamp(req);
-  const { diskFile, devicePath } = await openDiskFile(ctx, req);
+  const { diskFile, devicePath } = openDiskFile(ctx, req);
   const state = await diskFile.read();
   // As Swift: a delete competes with the PUT's timestamp, not with later metadata changes.
   const existing = state.kind === 'missing' ? undefined : state.timestamp;

@@ -102,7 +102,7 @@ export class ObjectReplicator {
       if (only && !only.includes(device.device)) continue;
       let devicePath: string;
       try {
-        devicePath = await this.ctx.devices.path(device.device);
+        devicePath = this.ctx.devices.path(device.device);
       } catch {
         continue; // not mounted: nothing to push from it
       }
@@ -236,7 +236,7 @@ export class ObjectReplicator {
     file: string,
     method: 'PUT' | 'DELETE' | 'POST',
   ): Promise<void> {
-    const metadata = await readMetadata(file);
+    const metadata = readMetadata(file);
     const [account = '', container = '', object = ''] = splitName(metadata.name ?? '');
     const headers = replicationHeaders(metadata);
     let body: ReturnType<typeof createReadStream> | undefined;

@@ -76,5 +76,10 @@ describe('npm run bench', () => {
     expect(charts.sort()).toEqual(SCENARIOS.map((id) => `${id}.svg`).sort());
     const svg = await readFile(join(out, 'charts', 'get-4KiB-c4.svg'), 'utf8');
     expect(svg).toMatch(/^<svg [^>]*xmlns="http:\/\/www.w3.org\/2000\/svg"/);
+    // Well-formed XML: no element names an attribute twice (browsers refuse such a file).
+    for (const tag of svg.match(/<[a-z]+ [^>]*>/g) ?? []) {
+      const names = [...tag.matchAll(/ ([a-z-]+)=/g)].map((m) => m[1]);
+      expect(new Set(names).size, tag).toBe(names.length);
+    }
   });
 });
