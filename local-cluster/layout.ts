@@ -69,15 +69,29 @@ export interface LayoutOptions {
   identity?: boolean;
 }
 
-/** A free loopback port, found by binding port 0 (Swift's listen_zero trick). */
+/**
+ * Ports picked for clusters lie below Linux's ephemeral range (32768–60999), from which the
+ * kernel takes the local port of every outgoing connection: a port found free there could be
+ * taken by some connection before the process meant to listen on it starts (seen as
+ * EADDRINUSE in parallel tests).
+ */
+const PICK_FROM = 10_000;
+const PICK_TO = 32_000;
+
+/** A loopback port nothing listens on now, outside the ephemeral range (see above). */
 export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const port = PICK_FROM + Math.floor(Math.random() * (PICK_TO - PICK_FROM));
+    if (await canListen(port)) return port;
+  }
+  throw new Error(`no free port found between ${PICK_FROM} and ${PICK_TO} on 127.0.0.1`);
+}
+
+function canListen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
     const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
   });
 }
 

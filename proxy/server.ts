@@ -4,7 +4,7 @@
  * 5-minute requestTimeout is off: uploads are guarded per chunk by client_timeout instead.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { pipeline } from 'node:stream/promises';
+import { sendBody } from '../common/send-body.js';
 import { StratusError, describeError } from '../common/errors.js';
 import { generateTransId, requestLogger } from '../common/logger.js';
 import { proxyApp } from './app.js';
@@ -159,5 +159,5 @@ async function send(
     res.end();
     return;
   }
-  await pipeline(body, res);
+  await sendBody(body, res);
 }

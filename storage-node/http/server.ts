@@ -5,7 +5,7 @@
  * become statuses and Swift's error bodies.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { pipeline } from 'node:stream/promises';
+import { sendBody } from '../../common/send-body.js';
 import { describeError, statusOf, StratusError } from '../../common/errors.js';
 import { errorBody } from '../../common/http-status.js';
 import { generateTransId, requestLogger, type Logger } from '../../common/logger.js';
@@ -197,7 +197,7 @@ async function send(
     res.end();
     return;
   }
-  await pipeline(body, res);
+  await sendBody(body, res);
 }
 
 function writeHead(

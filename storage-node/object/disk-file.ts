@@ -25,7 +25,7 @@ import {
   rmdirSync,
   rmSync,
 } from 'node:fs';
-import { mkdir, rename } from 'node:fs/promises';
+import { mkdir, rename, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fsyncDir, fsyncFd, writevFd } from '../../common/atomic-file.js';
 import { StratusError } from '../../common/errors.js';
@@ -268,7 +268,9 @@ export async function cleanupHashDir(
       kept.push(file);
       continue;
     }
-    removeWithSidecar(join(hashDir, file.name));
+    // Removing a big file frees its blocks, which can take a while: in the pool, not the loop.
+    await rm(join(hashDir, file.name), { force: true });
+    await rm(join(hashDir, file.name + SIDECAR_SUFFIX), { force: true });
   }
   const listed = new Set(files.map((f) => f.name));
   for (const name of names) {

@@ -24,17 +24,28 @@ export interface TestCluster {
 export async function startCluster(
   options: Omit<LocalClusterOptions, 'dataDir'> = {},
 ): Promise<TestCluster> {
-  const dataDir = await mkdtemp(join(tmpdir(), 'stratus-proxy-'));
   // Daemons stay off unless a test turns them on, so background passes never race the test.
   const settings = { ...DAEMONS_OFF, ...options.settings };
-  const cluster = await LocalCluster.start({
-    nodes: 4,
-    replicas: 3,
-    partPower: 8,
-    ...options,
-    settings,
-    dataDir,
-  });
+  let dataDir = '';
+  let cluster: LocalCluster | undefined;
+  // Free ports are picked before the processes bind them; another test running meanwhile may
+  // take one first. Such a start is thrown away and tried again on other ports.
+  for (let attempt = 1; !cluster; attempt++) {
+    dataDir = await mkdtemp(join(tmpdir(), 'stratus-proxy-'));
+    try {
+      cluster = await LocalCluster.start({
+        nodes: 4,
+        replicas: 3,
+        partPower: 8,
+        ...options,
+        settings,
+        dataDir,
+      });
+    } catch (err) {
+      await rm(dataDir, { recursive: true, force: true });
+      if (attempt >= 3 || !String(err).includes('EADDRINUSE')) throw err;
+    }
+  }
   return {
     cluster,
     proxyUrl: cluster.proxyUrl,
