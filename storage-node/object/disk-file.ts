@@ -250,8 +250,9 @@ export async function cleanupHashDir(
   reclaimAgeSeconds?: number,
 ): Promise<OnDiskFile[]> {
   // One listing serves both passes, and the folder is only removed when nothing was kept:
-  // a PUT runs this every time, and each file operation is a trip to libuv's thread pool.
+  // a PUT runs this every time.
   const names = await readNames(hashDir);
+  const present = new Set(names);
   const files = objectFiles(names);
   const winner = files.find((f) => f.kind === 'data' || f.kind === 'ts');
   const newestMeta =
@@ -270,7 +271,8 @@ export async function cleanupHashDir(
     }
     // Removing a big file frees its blocks, which can take a while: in the pool, not the loop.
     await rm(join(hashDir, file.name), { force: true });
-    await rm(join(hashDir, file.name + SIDECAR_SUFFIX), { force: true });
+    if (present.has(file.name + SIDECAR_SUFFIX))
+      await rm(join(hashDir, file.name + SIDECAR_SUFFIX), { force: true });
   }
   const listed = new Set(files.map((f) => f.name));
   for (const name of names) {
