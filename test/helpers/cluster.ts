@@ -65,6 +65,18 @@ export interface Session {
   storageUrl: string;
 }
 
+/** A request under the session's storage URL (`/container/object`), carrying its token. */
+export function storageRequest(
+  session: Session,
+  path: string,
+  options: Parameters<typeof http>[1] = {},
+): ReturnType<typeof http> {
+  return http(`${session.storageUrl}${path}`, {
+    ...options,
+    headers: { 'X-Auth-Token': session.token, ...options.headers },
+  });
+}
+
 /** Logs in with TempAuth v1 and returns the token and storage URL. */
 export async function login(authUrl: string, user: string, key: string): Promise<Session> {
   const reply = await http(authUrl, { headers: { 'X-Auth-User': user, 'X-Auth-Key': key } });

@@ -5,7 +5,13 @@
  */
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { login, startCluster, type Session, type TestCluster } from '../helpers/cluster.js';
+import {
+  login,
+  startCluster,
+  storageRequest,
+  type Session,
+  type TestCluster,
+} from '../helpers/cluster.js';
 import { http } from '../helpers/http.js';
 
 const md5 = (data: string) => createHash('md5').update(data).digest('hex');
@@ -15,11 +21,7 @@ let tester: Session;
 let tester2: Session;
 let tester3: Session;
 
-const api = (session: Session, path: string, options: Parameters<typeof http>[1] = {}) =>
-  http(`${session.storageUrl}${path}`, {
-    ...options,
-    headers: { 'X-Auth-Token': session.token, ...options.headers },
-  });
+const api = storageRequest;
 const as = (path: string, options: Parameters<typeof http>[1] = {}) => api(tester, path, options);
 const names = async (session: Session, container: string) =>
   (await api(session, `/${container}`)).text.split('\n').filter(Boolean);

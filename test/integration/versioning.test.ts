@@ -4,18 +4,20 @@
  * names, switching modes, turning versioning off, and bad settings that change nothing.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { login, startCluster, type Session, type TestCluster } from '../helpers/cluster.js';
+import {
+  login,
+  startCluster,
+  storageRequest,
+  type Session,
+  type TestCluster,
+} from '../helpers/cluster.js';
 import { http } from '../helpers/http.js';
 
 let env: TestCluster;
 let tester: Session;
 let tester3: Session;
 
-const api = (session: Session, path: string, options: Parameters<typeof http>[1] = {}) =>
-  http(`${session.storageUrl}${path}`, {
-    ...options,
-    headers: { 'X-Auth-Token': session.token, ...options.headers },
-  });
+const api = storageRequest;
 const as = (path: string, options: Parameters<typeof http>[1] = {}) => api(tester, path, options);
 
 interface Entry {

@@ -10,7 +10,13 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadPathHasher, type ClusterRings } from '../../common/cluster-config.js';
 import type { PathHasher } from '../../common/hash.js';
-import { login, startCluster, type Session, type TestCluster } from '../helpers/cluster.js';
+import {
+  login,
+  startCluster,
+  storageRequest,
+  type Session,
+  type TestCluster,
+} from '../helpers/cluster.js';
 import { http } from '../helpers/http.js';
 import { clusterRings, runDaemon, runDaemonEverywhere } from '../helpers/probe.js';
 import { DAEMONS_OFF, filesIn, md5, objectPlaces, replicaMd5s } from '../helpers/probe-disk.js';
@@ -21,10 +27,7 @@ describe('auditor probe', () => {
   let rings: ClusterRings;
   let hasher: PathHasher;
   const api = (path: string, options: Parameters<typeof http>[1] = {}) =>
-    http(`${session.storageUrl}${path}`, {
-      ...options,
-      headers: { 'X-Auth-Token': session.token, ...options.headers },
-    });
+    storageRequest(session, path, options);
 
   beforeAll(async () => {
     env = await startCluster({ settings: { ...DAEMONS_OFF, 'proxy.node_timeout': '3' } });

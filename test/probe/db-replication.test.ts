@@ -13,7 +13,13 @@ import { backendPath } from '../../common/backend-url.js';
 import type { ClusterRings } from '../../common/cluster-config.js';
 import type { Ring } from '../../common/ring/ring.js';
 import type { ClusterLayout } from '../../local-cluster/layout.js';
-import { login, startCluster, type Session, type TestCluster } from '../helpers/cluster.js';
+import {
+  login,
+  startCluster,
+  storageRequest,
+  type Session,
+  type TestCluster,
+} from '../helpers/cluster.js';
 import { http } from '../helpers/http.js';
 import { clusterRings, runDaemon, runDaemonEverywhere } from '../helpers/probe.js';
 
@@ -88,10 +94,7 @@ describe('container and account replication probes', () => {
   const written = new Map<string, string>();
   const containers: string[] = [];
   const api = (path: string, options: Parameters<typeof http>[1] = {}) =>
-    http(`${session.storageUrl}${path}`, {
-      ...options,
-      headers: { 'X-Auth-Token': session.token, ...options.headers },
-    });
+    storageRequest(session, path, options);
 
   /** The cluster node (index) serving this ring device. */
   const nodeOf = (port: number) =>

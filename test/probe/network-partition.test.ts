@@ -8,7 +8,13 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { login, startCluster, type Session, type TestCluster } from '../helpers/cluster.js';
+import {
+  login,
+  startCluster,
+  storageRequest,
+  type Session,
+  type TestCluster,
+} from '../helpers/cluster.js';
 import { http } from '../helpers/http.js';
 import { createHosts, netnsAvailable, type Hosts } from '../helpers/netns.js';
 import { clusterRings, replicaStatuses, runDaemonEverywhere } from '../helpers/probe.js';
@@ -26,10 +32,7 @@ describe.skipIf(!allowed)('a host cut off mid-upload', () => {
   let session: Session;
   const written = new Map<string, string>();
   const api = (path: string, options: Parameters<typeof http>[1] = {}) =>
-    http(`${session.storageUrl}${path}`, {
-      ...options,
-      headers: { 'X-Auth-Token': session.token, ...options.headers },
-    });
+    storageRequest(session, path, options);
 
   beforeAll(async () => {
     hosts = createHosts(4);

@@ -6,7 +6,13 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ClusterRings } from '../../common/cluster-config.js';
-import { login, startCluster, type Session, type TestCluster } from '../helpers/cluster.js';
+import {
+  login,
+  startCluster,
+  storageRequest,
+  type Session,
+  type TestCluster,
+} from '../helpers/cluster.js';
 import { http } from '../helpers/http.js';
 import {
   clusterRings,
@@ -22,10 +28,7 @@ describe('object replication probes', () => {
   let session: Session;
   let rings: ClusterRings;
   const api = (path: string, options: Parameters<typeof http>[1] = {}) =>
-    http(`${session.storageUrl}${path}`, {
-      ...options,
-      headers: { 'X-Auth-Token': session.token, ...options.headers },
-    });
+    storageRequest(session, path, options);
 
   beforeAll(async () => {
     env = await startCluster({

@@ -8,7 +8,13 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ClusterRings } from '../../common/cluster-config.js';
 import { listAsyncPendings } from '../../storage-node/async-pending.js';
-import { login, startCluster, type Session, type TestCluster } from '../helpers/cluster.js';
+import {
+  login,
+  startCluster,
+  storageRequest,
+  type Session,
+  type TestCluster,
+} from '../helpers/cluster.js';
 import { http } from '../helpers/http.js';
 import { clusterRings, runDaemon } from '../helpers/probe.js';
 import { containerListings, DAEMONS_OFF, md5 } from '../helpers/probe-disk.js';
@@ -18,10 +24,7 @@ describe('updater probe', () => {
   let session: Session;
   let rings: ClusterRings;
   const api = (path: string, options: Parameters<typeof http>[1] = {}) =>
-    http(`${session.storageUrl}${path}`, {
-      ...options,
-      headers: { 'X-Auth-Token': session.token, ...options.headers },
-    });
+    storageRequest(session, path, options);
 
   beforeAll(async () => {
     env = await startCluster({ settings: { ...DAEMONS_OFF, 'proxy.node_timeout': '3' } });
