@@ -30,8 +30,8 @@ const openstackAuth = (user: KeystoneUser) => [
   '3',
   '--os-username',
   user.name,
-  '--os-password',
-  user.password,
+  // One argument: a random password may begin with '-', which the clients would read as an option.
+  `--os-password=${user.password}`,
   '--os-project-name',
   user.project.name,
   '--os-user-domain-name',
@@ -46,8 +46,8 @@ const swiftAuth = (user: KeystoneUser) => [
   '3',
   '--os-username',
   user.name,
-  '--os-password',
-  user.password,
+  // One argument: a random password may begin with '-', which the clients would read as an option.
+  `--os-password=${user.password}`,
   '--os-project-name',
   user.project.name,
   '--os-user-domain-name',
