@@ -7,6 +7,7 @@ import { closeSync, openSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { SERVER_V8_FLAGS } from '../common/server-flags.js';
 import type { IdentityLayout, NodeLayout, ProxyLayout } from './layout.js';
 
 // Compiled entry points: from dist/local-cluster/ (npm start) or from the sources (tests run TS).
@@ -27,7 +28,7 @@ export interface ManagedProcess {
 }
 
 /**
- * Starts `node <script> <args>`, optionally behind a command prefix (e.g.
+ * Starts `node <nodeFlags> <script> <args>`, optionally behind a command prefix (e.g.
  * `ip netns exec <namespace>`, so a test can give a node a network of its own).
  */
 export function startProcess(
@@ -35,10 +36,11 @@ export function startProcess(
   script: string,
   args: string[],
   logPath: string,
-  prefix: readonly string[] = [],
+  options: { prefix?: readonly string[]; nodeFlags?: readonly string[] } = {},
 ): ManagedProcess {
+  const { prefix = [], nodeFlags = [] } = options;
   const log = openSync(logPath, 'a');
-  const command = [...prefix, process.execPath, script, ...args];
+  const command = [...prefix, process.execPath, ...nodeFlags, script, ...args];
   const child = spawn(command[0]!, command.slice(1), { stdio: ['ignore', log, log] });
   closeSync(log);
   const exited = new Promise<number | null>((resolve) =>
@@ -53,12 +55,14 @@ export function startStorageNode(node: NodeLayout): ManagedProcess {
     STORAGE_NODE_MAIN,
     [node.confPath],
     node.logPath,
-    node.commandPrefix,
+    { prefix: node.commandPrefix, nodeFlags: SERVER_V8_FLAGS },
   );
 }
 
 export function startProxy(proxy: ProxyLayout): ManagedProcess {
-  return startProcess('proxy-server', PROXY_MAIN, [proxy.confPath], proxy.logPath);
+  return startProcess('proxy-server', PROXY_MAIN, [proxy.confPath], proxy.logPath, {
+    nodeFlags: SERVER_V8_FLAGS,
+  });
 }
 
 export function startIdentity(identity: IdentityLayout): ManagedProcess {

@@ -1,9 +1,13 @@
-#!/usr/bin/env node
-/** The proxy server: `node dist/proxy/main.js <proxy-server.conf>`. */
+#!/usr/bin/env -S node --initial-old-space-size=64
+/**
+ * The proxy server: `node --initial-old-space-size=64 dist/proxy/main.js <proxy-server.conf>`
+ * (the flag: common/server-flags.ts).
+ */
 import { Config } from '../common/config.js';
 import { loadPathHasher, loadRings } from '../common/cluster-config.js';
 import { describeError } from '../common/errors.js';
 import { createLogger } from '../common/logger.js';
+import { serverFlagsWarning } from '../common/server-flags.js';
 import { Metrics } from '../common/metrics.js';
 import { BackendClient } from './backend/client.js';
 import { ErrorLimiter } from './backend/error-limiter.js';
@@ -22,6 +26,8 @@ async function main(argv: string[]): Promise<void> {
   const file = await Config.load(confPath);
   const config = readProxyConfig(file);
   const logger = createLogger({ server: 'proxy-server', level: config.logLevel });
+  const flagsWarning = serverFlagsWarning('proxy-server');
+  if (flagsWarning) logger.warn(flagsWarning);
   const hasher = await loadPathHasher(config.swiftDir);
   const rings = loadRings(config.swiftDir, hasher, {
     reloadTime: config.ringCheckInterval,

@@ -1,13 +1,15 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --initial-old-space-size=64
 /**
- * A storage node: `node dist/storage-node/main.js <storage-node.conf>`. One process serves
- * the object, container and account servers for the devices under `devices`, each on its own
- * port as in Swift (the rings name those ports).
+ * A storage node: `node --initial-old-space-size=64 dist/storage-node/main.js <storage-node.conf>`
+ * (the flag: common/server-flags.ts). One process serves the object, container and account
+ * servers for the devices under `devices`, each on its own port as in Swift (the rings name
+ * those ports).
  */
 import type { Server } from 'node:http';
 import { Config } from '../common/config.js';
 import { describeError } from '../common/errors.js';
 import { createLogger } from '../common/logger.js';
+import { serverFlagsWarning } from '../common/server-flags.js';
 import { createAccountApp } from './account/server.js';
 import { readStorageNodeConfig } from './config.js';
 import { createContainerApp } from './container/server.js';
@@ -28,6 +30,8 @@ async function main(argv: string[]): Promise<void> {
   }
   const config = readStorageNodeConfig(await Config.load(confPath));
   const logger = createLogger({ server: 'storage-node', level: config.logLevel });
+  const flagsWarning = serverFlagsWarning('storage-node');
+  if (flagsWarning) logger.warn(flagsWarning);
   const ctx = await createNodeContext(config, logger);
   const daemons = createDaemons(ctx);
   const metrics = new Metrics('storage-node');

@@ -3,10 +3,12 @@
  * listings, metadata, and the bad input a public API must refuse cleanly.
  */
 import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { http } from '../helpers/http.js';
 import { login, startCluster, type Session, type TestCluster } from '../helpers/cluster.js';
+import { SERVER_V8_FLAGS } from '../../common/server-flags.js';
 
 const md5 = (data: Buffer | string) => createHash('md5').update(data).digest('hex');
 
@@ -45,6 +47,14 @@ describe('service endpoints', () => {
       max_meta_count: 90,
     });
     expect(body.tempauth).toEqual({ account_acls: true });
+  });
+
+  it('runs the proxy and the storage nodes with the server V8 flags', async () => {
+    const { layout } = env.cluster;
+    const cmdline = readFileSync(`/proc/${env.cluster.proxyPid}/cmdline`, 'utf8').split('\0');
+    expect(cmdline).toEqual(expect.arrayContaining([...SERVER_V8_FLAGS]));
+    for (const log of [layout.proxy.logPath, ...layout.nodes.map((node) => node.logPath)])
+      expect(readFileSync(log, 'utf8')).not.toContain('started without');
   });
 
   it('puts a transaction id on every response, errors included', async () => {
