@@ -3,7 +3,7 @@
  *
  *   [DEFAULT]          devices, mount_check, bind_ip, swift_dir, log_level
  *   [object-server]    bind_port (6200), container_update_timeout, client_timeout,
- *                      node_timeout, conn_timeout, fallocate_reserve
+ *                      node_timeout, conn_timeout, fallocate_reserve, keep_cache_size
  *   [container-server] bind_port (6201), account_update_timeout, node_timeout, conn_timeout
  *   [account-server]   bind_port (6202)
  */
@@ -38,6 +38,8 @@ export interface StorageNodeConfig {
     /** Seconds a client may pause between body chunks before the upload fails with 408. */
     clientTimeout: number;
     fallocateReserve: Reserve;
+    /** Bodies larger than this many bytes are kept out of the page cache (object/page-cache.ts). */
+    keepCacheSize: number;
   };
   container: ServerSection & { accountUpdateTimeout: number };
   account: ServerSection;
@@ -107,6 +109,7 @@ export function readStorageNodeConfig(config: Config): StorageNodeConfig {
     'container_update_timeout',
     'client_timeout',
     'fallocate_reserve',
+    'keep_cache_size',
   ]);
   container.rejectUnknown([...COMMON_KEYS, 'account_update_timeout']);
   account.rejectUnknown(COMMON_KEYS);
@@ -124,6 +127,7 @@ export function readStorageNodeConfig(config: Config): StorageNodeConfig {
       containerUpdateTimeout: object.number('container_update_timeout', 1, { min: 0 }),
       clientTimeout: object.number('client_timeout', 60, { min: 0.001 }),
       fallocateReserve: parseReserve(object.string('fallocate_reserve', '1%')),
+      keepCacheSize: object.int('keep_cache_size', 5_242_880, { min: 0 }), // Swift's default
     },
     container: {
       ...serverSection(container, 6201),

@@ -20,6 +20,7 @@ import { startDaemons } from './daemons/daemon.js';
 import { createDaemons } from './daemons/index.js';
 import { createBackendServer } from './http/server.js';
 import { createObjectApp } from './object/server.js';
+import { canDropPageCache } from './object/page-cache.js';
 
 async function main(argv: string[]): Promise<void> {
   const confPath = argv[0];
@@ -32,6 +33,12 @@ async function main(argv: string[]): Promise<void> {
   const logger = createLogger({ server: 'storage-node', level: config.logLevel });
   const flagsWarning = serverFlagsWarning('storage-node');
   if (flagsWarning) logger.warn(flagsWarning);
+  if (!canDropPageCache) {
+    logger.warn(
+      "the fadvise package's native part did not load: large bodies will stay in the page " +
+        'cache (keep_cache_size has no effect); run `npm rebuild fadvise`',
+    );
+  }
   const ctx = await createNodeContext(config, logger);
   const daemons = createDaemons(ctx);
   const metrics = new Metrics('storage-node');

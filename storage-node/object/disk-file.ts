@@ -30,6 +30,7 @@ import { dirname, join } from 'node:path';
 import { fsyncDir, fsyncFd, writevFd } from '../../common/atomic-file.js';
 import { StratusError } from '../../common/errors.js';
 import { invalidateSuffix } from './invalidation.js';
+import { dropPageCache } from './page-cache.js';
 import { Timestamp } from '../../common/timestamp.js';
 import {
   MetadataError,
@@ -137,8 +138,11 @@ export class DiskFile {
     }
   }
 
-  /** Starts a PUT: a temp file in `<device>/tmp` that becomes `<timestamp>.data` on commit. */
-  async createWriter(): Promise<DiskFileWriter> {
+  /**
+   * Starts a PUT: a temp file in `<device>/tmp` that becomes `<timestamp>.data` on commit. A
+   * body larger than `keepCacheBytes` leaves the page cache once fsynced (page-cache.ts).
+   */
+  async createWriter(options: { keepCacheBytes?: number } = {}): Promise<DiskFileWriter> {
     const tmpDir = join(this.devicePath, TMP_DIR);
     const tmpPath = join(tmpDir, `${this.hash}.${randomBytes(8).toString('hex')}.tmp`);
     let fd: number;
@@ -150,7 +154,7 @@ export class DiskFile {
       mkdirSync(tmpDir, { recursive: true });
       fd = openSync(tmpPath, 'wx', 0o644);
     }
-    return new DiskFileWriter(this, tmpPath, fd);
+    return new DiskFileWriter(this, tmpPath, fd, options.keepCacheBytes ?? Infinity);
   }
 
   /** Writes a tombstone (`<timestamp>.ts`) carrying its metadata. */
@@ -334,6 +338,7 @@ export class DiskFileWriter {
     private readonly diskFile: DiskFile,
     private readonly tmpPath: string,
     private readonly fd: number,
+    private readonly keepCacheBytes: number,
   ) {}
 
   async write(chunk: Uint8Array): Promise<void> {
@@ -358,6 +363,7 @@ export class DiskFileWriter {
       await this.flush();
       sidecar = await noSpaceIs507(() => writeMetadata(this.tmpPath, metadata));
       await noSpaceIs507(() => fsyncFd(this.fd));
+      if (this.bytesWritten > this.keepCacheBytes) dropPageCache(this.fd);
       this.close();
       await diskFile.ensureHashDir();
       const target = join(diskFile.hashDir, fileName);

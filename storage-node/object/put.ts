@@ -74,7 +74,7 @@ export async function putObject(ctx: NodeContext, req: BackendRequest): Promise<
   }
 
   req.continueBody();
-  const writer = await diskFile.createWriter();
+  const writer = await diskFile.createWriter({ keepCacheBytes: ctx.config.object.keepCacheSize });
   let etag: string;
   try {
     etag = await receiveBody(req, writer, length, ctx.config.object.clientTimeout);

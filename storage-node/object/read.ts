@@ -18,6 +18,7 @@ import type { NodeContext } from '../context.js';
 import type { BackendRequest, BackendResponse, HeaderValues } from '../http/types.js';
 import type { DiskFile, ObjectState } from './disk-file.js';
 import { openDiskFile } from './locate.js';
+import { DROP_WINDOW_BYTES, dropPageCache } from './page-cache.js';
 import { isExpired } from './put.js';
 
 type DataState = Extract<ObjectState, { kind: 'data' }>;
@@ -64,7 +65,8 @@ export async function readObject(ctx: NodeContext, req: BackendRequest): Promise
       await handle.close();
       return { status: 200, headers };
     }
-    return await respondWithBody(req, diskFile, handle, headers, size, etag);
+    const dropCache = size > ctx.config.object.keepCacheSize;
+    return await respondWithBody(req, diskFile, handle, headers, size, etag, dropCache);
   } catch (err) {
     await handle.close().catch(() => undefined);
     throw err;
@@ -106,6 +108,7 @@ async function respondWithBody(
   headers: HeaderValues,
   size: number,
   etag: string,
+  dropCache: boolean,
 ): Promise<BackendResponse> {
   const range = evaluateRange(req.header('range'), size);
   if (range.kind === 'unsatisfiable') {
@@ -119,18 +122,11 @@ async function respondWithBody(
     return readSmall(req, diskFile, handle, headers, size, etag);
   }
   if (range.kind === 'full') {
-    const verified = handle
-      .createReadStream({ autoClose: true, highWaterMark: READ_CHUNK_BYTES })
-      .pipe(
-        new EtagVerifier(etag, () => {
-          req.log.warn(
-            { hash: diskFile.hash },
-            'quarantining object: data does not match its ETag',
-          );
-          void diskFile.quarantine();
-        }),
-      );
-    return { status: 200, headers, body: verified };
+    const verifier = new EtagVerifier(etag, () => {
+      req.log.warn({ hash: diskFile.hash }, 'quarantining object: data does not match its ETag');
+      void diskFile.quarantine();
+    });
+    return { status: 200, headers, body: readFile(handle, { dropCache, into: verifier }) };
   }
   const contentType = String(headers['Content-Type'] ?? 'application/octet-stream');
   if (range.ranges.length === 1) {
@@ -142,12 +138,7 @@ async function respondWithBody(
         'Content-Length': only.end - only.start + 1,
         'Content-Range': contentRange(only, size),
       },
-      body: handle.createReadStream({
-        start: only.start,
-        end: only.end,
-        autoClose: true,
-        highWaterMark: READ_CHUNK_BYTES,
-      }),
+      body: readFile(handle, { range: only, dropCache }),
     };
   }
   const boundary = randomBytes(16).toString('hex');
@@ -172,6 +163,47 @@ async function respondWithBody(
     },
     body: Readable.from(multipartBody(handle, parts, tail)),
   };
+}
+
+/**
+ * Streams the file, or one range of it, through `into` when given; the stream closes the file.
+ * With `dropCache`, what was read leaves the page cache every DROP_WINDOW_BYTES (page-cache.ts).
+ */
+function readFile(
+  handle: FileHandle,
+  options: { range?: ByteRange; dropCache: boolean; into?: Transform },
+): Readable {
+  const { range, dropCache } = options;
+  const source = handle.createReadStream({
+    start: range?.start,
+    end: range?.end,
+    autoClose: true,
+    highWaterMark: READ_CHUNK_BYTES,
+  });
+  // Dropping needs the chunks as the source yields them, so it must be consumed from the start.
+  const into = options.into ?? (dropCache ? new PassThrough() : undefined);
+  if (!into) return source;
+  source.once('error', (err) => into.destroy(err));
+  source.pipe(into);
+  if (dropCache) dropBehind(source, handle.fd, range?.start ?? 0);
+  return into;
+}
+
+/**
+ * Drops what `source` has read from the page cache as it goes. Its listeners run in the source's
+ * own events, so the file is still open: the stream closes it only after 'end'.
+ */
+function dropBehind(source: Readable, fd: number, start: number): void {
+  let read = start;
+  let dropped = start;
+  source.on('data', (chunk: Buffer) => {
+    read += chunk.length;
+    if (read - dropped < DROP_WINDOW_BYTES) return;
+    dropPageCache(fd, dropped, read - dropped);
+    dropped = read;
+  });
+  // To the end of the file: read-ahead may have cached more than a range asked for.
+  source.once('end', () => dropPageCache(fd, dropped));
 }
 
 async function readSmall(

@@ -1,7 +1,8 @@
 /**
  * The object server over real HTTP, on real files and xattrs, in real storage-node processes.
  */
-import { createHash } from 'node:crypto';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
 import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { request as httpRequest } from 'node:http';
 import { connect } from 'node:net';
@@ -387,6 +388,48 @@ describe('container updates', () => {
     });
     expect(mine?.update.headers['X-Size']).toBe('1');
     expect(mine?.update.nodes).toEqual([{ host: '127.0.0.1:9', device: 'sdb1' }]);
+  });
+});
+
+// fincore (util-linux) tells how much of a file is in the page cache.
+const hasFincore = spawnSync('sh', ['-c', 'command -v fincore']).status === 0;
+if (!hasFincore)
+  console.warn('Skipping the page-cache test: fincore (util-linux-extra) is missing.');
+
+/** Bytes of the object's data file in the page cache. */
+async function cachedBytes(hashDir: string): Promise<number> {
+  const data = (await filesIn(hashDir)).find((name) => name.endsWith('.data'))!;
+  const out = execFileSync('fincore', [
+    '--bytes',
+    '--noheadings',
+    '--output',
+    'RES',
+    join(hashDir, data),
+  ]);
+  return Number(String(out).trim());
+}
+
+describe.skipIf(!hasFincore)('page cache', () => {
+  it('keeps bodies above keep_cache_size out of it once written and as read, smaller ones in', async () => {
+    const large = object();
+    const small = object();
+    const largeBody = randomBytes(5 * 1024 * 1024 + 1);
+    const smallBody = randomBytes(1024 * 1024);
+    expect((await put(large.url, largeBody)).status).toBe(201);
+    expect((await put(small.url, smallBody)).status).toBe(201);
+    expect(await cachedBytes(large.hashDir)).toBe(0);
+    expect(await cachedBytes(small.hashDir)).toBe(smallBody.length);
+
+    const whole = await http(large.url);
+    expect(md5(whole.body)).toBe(md5(largeBody));
+    await waitFor(async () => (await cachedBytes(large.hashDir)) === 0);
+    const range = await http(large.url, { headers: { Range: 'bytes=1048576-4194303' } });
+    expect(range.status).toBe(206);
+    expect(md5(range.body)).toBe(md5(largeBody.subarray(1048576, 4194304)));
+    await waitFor(async () => (await cachedBytes(large.hashDir)) === 0);
+
+    expect(md5((await http(small.url)).body)).toBe(md5(smallBody));
+    expect(await cachedBytes(small.hashDir)).toBe(smallBody.length);
   });
 });
 
