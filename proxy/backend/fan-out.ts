@@ -1,7 +1,7 @@
 /**
  * Reading from and writing to the replicas of an account, container or object.
  *
- * Reads try nodes one at a time (primaries, then handoffs) and return the first answer that
+ * Reads try nodes one at a time (primaries in random order, then handoffs) and return the first answer that
  * settles the question — success, or a client error other than 404; 404s and failures move on
  * to the next node, and when no node settles it the statuses decide by quorum.
  *
@@ -41,7 +41,7 @@ export async function readFromNodes(
 ): Promise<{ reply?: ReadReply; status: number; headers: Record<string, string> }> {
   const statuses: number[] = [];
   let lastHeaders: Record<string, string> = {};
-  for (const node of nodesFor(where.ring, where.partition, client.limiter)) {
+  for (const node of nodesFor(where.ring, where.partition, client.limiter, { shuffle: true })) {
     const reply = await client.send(target(where, node, query), method, headers);
     if (!reply) {
       statuses.push(503);
@@ -88,7 +88,7 @@ export async function writeToNodes(
   body?: Buffer | string,
 ): Promise<WriteResult> {
   const primaries = where.ring.getPartNodes(where.partition);
-  const nodes = nodesFor(where.ring, where.partition, client.limiter, Infinity);
+  const nodes = nodesFor(where.ring, where.partition, client.limiter, { count: Infinity });
   const taken = new Set<number>();
   const next = (): StorageNode | undefined => {
     for (;;) {

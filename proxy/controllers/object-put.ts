@@ -55,7 +55,7 @@ export async function putObjectData(
       : { 'Content-Length': String(plan.length) }),
   };
 
-  const candidates = nodesFor(ring, partition, ctx.backend.limiter, Infinity);
+  const candidates = nodesFor(ring, partition, ctx.backend.limiter, { count: Infinity });
   const refusals: number[] = [];
   const connectOne = async (replica: number): Promise<Putter | undefined> => {
     const headers = {
