@@ -7,9 +7,9 @@
  * its spread, and the targets of issue 8. Everything it starts is stopped at the end, on
  * failure and on Ctrl-C.
  *
- *   npm run bench:compare [-- --rounds 3] [--seconds 10] [--connections 16,64] [--only ids]
- *                         [--listing-objects 100000] [--large-mib 64] [--swift-workers 1]
- *                         [--out bench/results/compare] [--cpu-prof dir]
+ *   npm run bench:compare [-- --rounds 3] [--seconds 10] [--warm-up 10] [--connections 16,64]
+ *                         [--only ids] [--listing-objects 100000] [--large-mib 64]
+ *                         [--swift-workers 1] [--out bench/results/compare] [--cpu-prof dir]
  */
 import { copyFile, mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -46,6 +46,13 @@ const DURABILITY = {
     'SQLite (synchronous=NORMAL).',
 };
 
+function nonNegative(text: string, name: string): number {
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 0)
+    throw new Error(`--${name} must be a whole number of seconds`);
+  return value;
+}
+
 function positive(text: string, name: string): number {
   const value = Number(text);
   if (!Number.isInteger(value) || value <= 0)
@@ -58,6 +65,7 @@ async function main(): Promise<void> {
     options: {
       rounds: { type: 'string', default: '3' },
       seconds: { type: 'string', default: '10' },
+      'warm-up': { type: 'string', default: '10' },
       connections: { type: 'string', default: '16,64' },
       only: { type: 'string', default: '' },
       'listing-objects': { type: 'string', default: '100000' },
@@ -69,6 +77,7 @@ async function main(): Promise<void> {
   });
   const rounds = positive(values.rounds, 'rounds');
   const seconds = positive(values.seconds, 'seconds');
+  const warmUpSeconds = nonNegative(values['warm-up'], 'warm-up');
   const connections = values.connections.split(',').map((c) => positive(c, 'connections'));
   const listingObjects = positive(values['listing-objects'], 'listing-objects');
   const largeMiB = positive(values['large-mib'], 'large-mib');
@@ -131,6 +140,7 @@ async function main(): Promise<void> {
     settings: {
       rounds,
       seconds,
+      warmUpSeconds,
       connections,
       listingObjects,
       largeMiB,
@@ -143,6 +153,10 @@ async function main(): Promise<void> {
     comparisons: [],
     targets: [],
   };
+  for (const store of stores) {
+    process.stderr.write(`warming up ${store.session.endpoint.name} for ${warmUpSeconds} s …\n`);
+    await store.warmUp(warmUpSeconds);
+  }
   for (const scenario of scenarios) {
     for (const store of stores) await store.prepare(scenario);
     const runs: Measurement[][] = [[], []];

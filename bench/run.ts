@@ -5,7 +5,7 @@
  * scenario to --out; exits 1 if any response was not 2xx.
  *
  *   npm run bench [-- --auth-url http://127.0.0.1:8080/auth/v1.0 --user test:tester --key testing]
- *                 [--seconds 10] [--connections 16,64] [--only put-4KiB,list] [--out dir]
+ *                 [--seconds 10] [--warm-up 10] [--connections 16,64] [--only put-4KiB,list] [--out dir]
  *                 [--listing-objects 100000] [--large-mib 64] [--no-limits] [--cpu-prof dir]
  */
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -23,7 +23,7 @@ import { startStratus } from './stores/stratus.js';
 import { Workload, type ListingSeeder } from './workload.js';
 
 const USAGE =
-  'usage: npm run bench -- [--auth-url URL --user U --key K] [--seconds N] [--connections 16,64] [--only ids] [--out dir] [--listing-objects N] [--large-mib N] [--no-limits] [--cpu-prof dir]';
+  'usage: npm run bench -- [--auth-url URL --user U --key K] [--seconds N] [--warm-up N] [--connections 16,64] [--only ids] [--out dir] [--listing-objects N] [--large-mib N] [--no-limits] [--cpu-prof dir]';
 
 function numbers(text: string): number[] {
   return text.split(',').map((part) => {
@@ -40,6 +40,7 @@ async function main(): Promise<void> {
       user: { type: 'string', default: 'test:tester' },
       key: { type: 'string', default: 'testing' },
       seconds: { type: 'string', default: '10' },
+      'warm-up': { type: 'string', default: '10' },
       connections: { type: 'string', default: '16,64' },
       only: { type: 'string', default: '' },
       out: { type: 'string', default: 'bench/results/run' },
@@ -52,6 +53,9 @@ async function main(): Promise<void> {
   });
   if (values.help) return void process.stdout.write(`${USAGE}\n`);
   const seconds = Number(values.seconds);
+  const warmUpSeconds = Number(values['warm-up']);
+  if (!Number.isInteger(warmUpSeconds) || warmUpSeconds < 0)
+    throw new Error('--warm-up must be a whole number of seconds');
   const connections = numbers(values.connections);
   const scenarios = selectScenarios(
     allScenarios({
@@ -111,10 +115,18 @@ async function main(): Promise<void> {
     date: new Date().toISOString(),
     endpoint: endpoint.name,
     machine: describeMachine(workDir),
-    settings: { seconds, connections, listingObjects, largeMiB: Number(values['large-mib']) },
+    settings: {
+      seconds,
+      warmUpSeconds,
+      connections,
+      listingObjects,
+      largeMiB: Number(values['large-mib']),
+    },
     limits,
     results: [],
   };
+  process.stderr.write(`warming up for ${warmUpSeconds} s …\n`);
+  await workload.warmUp(warmUpSeconds);
   for (const scenario of scenarios) {
     await workload.prepare(scenario);
     process.stderr.write(`${scenario.id} …\n`);

@@ -28,11 +28,17 @@ const fmt = (v: number) => formatNumber(v);
 const cpu = (f: ScenarioComparison['stratus']) =>
   f.cpuMsPerRequest === undefined ? '—' : fmt(f.cpuMsPerRequest);
 
+const warmUpNote = (seconds: unknown): string =>
+  typeof seconds === 'number' && seconds > 0
+    ? `, after ${seconds} s of unmeasured 4 KiB GET/PUT warm-up on each`
+    : '';
+
 export function compareMarkdown(report: CompareReport, chartsPath = 'charts'): string {
   const rounds = report.comparisons[0]?.stratus.runs.length ?? 0;
   const lines = [
     `Run ${report.date}: ${rounds} rounds, Stratus then Swift in each (A B A B …), ` +
-      `${String(report.settings.seconds)} s per run. Machine: ${machineLine(report.machine)}. ` +
+      `${String(report.settings.seconds)} s per run${warmUpNote(report.settings.warmUpSeconds)}. ` +
+      `Machine: ${machineLine(report.machine)}. ` +
       `OpenStack Swift ${report.swiftVersion}.`,
     '',
     '| scenario | Stratus median (range) | Swift median (range) | Stratus/Swift (spread) | p50 ms S / W | p99 ms S / W | p99.9 ms S / W | server CPU ms/req S / W | non-2xx S / W |',

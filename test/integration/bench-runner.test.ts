@@ -41,6 +41,8 @@ describe('npm run bench', () => {
       RUNNER,
       '--seconds',
       '1',
+      '--warm-up',
+      '1',
       '--connections',
       '4',
       '--large-mib',
