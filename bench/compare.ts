@@ -39,11 +39,14 @@ const REPLICAS = 3;
 const DURABILITY = {
   stratus:
     'object data fsynced before the rename into the hash folder, then the hash folder (and any ' +
-    'folder it created) fsynced; container rows in SQLite (WAL, synchronous=NORMAL).',
+    'folder it created) fsynced; container rows in SQLite (WAL, synchronous=NORMAL). Page ' +
+    'cache: bodies over 5 MiB dropped once fsynced and as read, smaller ones kept.',
   swift:
     'its defaults: object data fsynced (fsync before renamer), the hash folder and each new ' +
     'parent folder fsynced; container rows appended to the .pending file and merged into ' +
-    'SQLite (synchronous=NORMAL).',
+    'SQLite (synchronous=NORMAL). Page cache: every PUT dropped once fsynced (its default); ' +
+    'bodies under 5 MiB kept when read (keep_cache_private = true, so reads cache as ' +
+    "Stratus's do; its default drops every read made with a token).",
 };
 
 function nonNegative(text: string, name: string): number {

@@ -5,9 +5,11 @@
  * TempAuth (test:tester / testing) and the same middlewares as Stratus's default pipeline.
  *
  * Settings kept equal on purpose: Swift's defaults for durability (object data fsynced before
- * the rename, the hash folder and new parents fsynced after, as Stratus does), no background
- * daemons (Stratus's are turned off too), logging at warnings only (Stratus at warn) sent over
- * UDP to the benchmark, which keeps them in swift.log. `workers` is SAIO's 1 by default.
+ * the rename, the hash folder and new parents fsynced after, as Stratus does), bodies up to
+ * 5 MiB kept in the page cache when read (`keep_cache_private = true`, as Stratus does), no
+ * background daemons (Stratus's are turned off too), logging at warnings only (Stratus at warn)
+ * sent over UDP to the benchmark, which keeps them in swift.log. `workers` is SAIO's 1 by
+ * default.
  */
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
@@ -115,6 +117,9 @@ export function storageConf(layout: SwiftLayout, node: SwiftNodeLayout, kind: Se
     '',
     `[app:${kind}-server]`,
     `use = egg:swift#${kind}`,
+    // Both stores serve bodies up to keep_cache_size (5 MiB) from the page cache when read:
+    // Swift's default drops every GET that carries a token, Stratus keeps small ones.
+    ...(kind === 'object' ? ['keep_cache_private = true'] : []),
     '',
     '[filter:healthcheck]',
     'use = egg:swift#healthcheck',
