@@ -184,6 +184,8 @@ function readFile(
   const into = options.into ?? (dropCache ? new PassThrough() : undefined);
   if (!into) return source;
   source.once('error', (err) => into.destroy(err));
+  // A client gone mid-body destroys `into`; pipe() would leave the source paused, file open.
+  into.once('close', () => source.destroy());
   source.pipe(into);
   if (dropCache) dropBehind(source, handle.fd, range?.start ?? 0);
   return into;

@@ -3,6 +3,7 @@
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { request as httpRequest } from 'node:http';
 import { connect } from 'node:net';
@@ -204,6 +205,53 @@ describe('cut and stalled uploads', () => {
     await waitFor(async () => (await filesIn(join(cluster.devicePath(0), 'tmp'))).length === 0);
     expect((await http(url)).status).toBe(404);
     expect(await filesIn(hashDir)).toEqual([]);
+  });
+});
+
+describe('reads cut short', () => {
+  /** Open descriptors of node 0's process on `path`. */
+  function openHandles(path: string): number {
+    const pid = readdirSync('/proc').find((entry) => {
+      try {
+        return readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes(cluster.node(0).confPath);
+      } catch {
+        return false;
+      }
+    });
+    if (!pid) throw new Error('storage node process not found');
+    return readdirSync(`/proc/${pid}/fd`).filter((fd) => {
+      try {
+        return readlinkSync(`/proc/${pid}/fd/${fd}`) === path;
+      } catch {
+        return false; // closed meanwhile
+      }
+    }).length;
+  }
+
+  it.each([
+    ['a whole body', ''],
+    ['a range', 'Range: bytes=1000-6000000\r\n'],
+  ])('closes the file when the client goes away during %s', async (_what, range) => {
+    const { url, hashDir } = object();
+    const body = randomBytes(6 * 1024 * 1024);
+    expect((await put(url, body)).status).toBe(201);
+    const data = join(hashDir, (await filesIn(hashDir))[0]!);
+    const { hostname, port, pathname } = new URL(url);
+    await new Promise<void>((resolve, reject) => {
+      const socket = connect(Number(port), hostname, () =>
+        socket.write(`GET ${pathname} HTTP/1.1\r\nHost: x\r\n${range}\r\n`),
+      );
+      let received = 0;
+      socket.on('data', (chunk: Buffer) => {
+        received += chunk.length;
+        if (received > 100_000) {
+          socket.destroy();
+          resolve();
+        }
+      });
+      socket.on('error', reject);
+    });
+    await waitFor(async () => openHandles(data) === 0);
   });
 });
 
