@@ -78,11 +78,16 @@ export interface LayoutOptions {
 const PICK_FROM = 10_000;
 const PICK_TO = 32_000;
 
-/** A loopback port nothing listens on now, outside the ephemeral range (see above). */
-export async function freePort(): Promise<number> {
+/**
+ * A loopback port nothing listens on now, outside the ephemeral range (see above), and not
+ * one of `taken` (ports already planned for the same cluster, which nothing listens on yet).
+ */
+export async function freePort(taken: Set<number> = new Set()): Promise<number> {
   for (let attempt = 0; attempt < 100; attempt++) {
     const port = PICK_FROM + Math.floor(Math.random() * (PICK_TO - PICK_FROM));
-    if (await canListen(port)) return port;
+    if (taken.has(port) || !(await canListen(port))) continue;
+    taken.add(port);
+    return port;
   }
   throw new Error(`no free port found between ${PICK_FROM} and ${PICK_TO} on 127.0.0.1`);
 }
@@ -98,11 +103,15 @@ function canListen(port: number): Promise<boolean> {
 export async function planLayout(options: LayoutOptions): Promise<ClusterLayout> {
   const count = options.nodes ?? 4;
   const nodes: NodeLayout[] = [];
+  // Every free port of the layout is distinct: two picks of the same port found it free both
+  // times, and the cluster failed to start (a ring refuses two devices on one port).
+  const taken = new Set<number>();
+  const pick = () => freePort(taken);
   for (let index = 0; index < count; index++) {
     const base = options.proxyPort === undefined ? undefined : options.proxyPort + 1;
     const ports =
       base === undefined
-        ? { object: await freePort(), container: await freePort(), account: await freePort() }
+        ? { object: await pick(), container: await pick(), account: await pick() }
         : {
             object: base + 3 * index,
             container: base + 3 * index + 1,
@@ -124,8 +133,7 @@ export async function planLayout(options: LayoutOptions): Promise<ClusterLayout>
   const identity: IdentityLayout | undefined = options.identity
     ? {
         ip: '127.0.0.1',
-        port:
-          options.proxyPort === undefined ? await freePort() : options.proxyPort + 1 + 3 * count,
+        port: options.proxyPort === undefined ? await pick() : options.proxyPort + 1 + 3 * count,
         confPath: join(swiftDir, 'identity.conf'),
         logPath: join(options.dataDir, 'identity.log'),
         dataDir: join(options.dataDir, 'identity'),
@@ -136,7 +144,7 @@ export async function planLayout(options: LayoutOptions): Promise<ClusterLayout>
     ...(identity && { identity }),
     proxy: {
       ip: '127.0.0.1',
-      port: options.proxyPort ?? (await freePort()),
+      port: options.proxyPort ?? (await pick()),
       confPath: join(swiftDir, 'proxy-server.conf'),
       logPath: join(options.dataDir, 'proxy-server.log'),
     },

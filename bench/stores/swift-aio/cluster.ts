@@ -50,20 +50,22 @@ export class SwiftAio {
     workers: string;
   }): Promise<SwiftAio> {
     const nodes = [];
+    const taken = new Set<number>(); // every port distinct (freePort)
+    const pick = () => freePort(taken);
     for (let index = 0; index < 4; index++) {
       const ports = {
-        object: await freePort(),
-        container: await freePort(),
-        account: await freePort(),
+        object: await pick(),
+        container: await pick(),
+        account: await pick(),
       };
       nodes.push({ index, ports, devicesRoot: join(options.dir, `node${index + 1}`, 'srv') });
     }
     const layout: SwiftLayout = {
       dir: options.dir,
       swiftDir: join(options.dir, 'etc'),
-      proxyPort: await freePort(),
-      memcachePort: await freePort(),
-      syslogPort: await freePort(),
+      proxyPort: await pick(),
+      memcachePort: await pick(),
+      syslogPort: await pick(),
       workers: options.workers,
       nodes,
     };
