@@ -109,8 +109,7 @@ export class Workload {
 
   /**
    * A GET/PUT 80/20 load of 4 KiB objects for `seconds`, not measured, so the first measured
-   * run does not meet a cold store (Stratus's JavaScript not yet optimised by the JIT, which
-   * made its first round up to 2.6× slower than the next).
+   * run does not meet a cold store (JavaScript the JIT has not optimised yet, empty caches).
    */
   async warmUp(seconds: number): Promise<void> {
     if (seconds <= 0) return;

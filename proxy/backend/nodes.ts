@@ -41,7 +41,7 @@ export function* nodesFor(
 }
 
 /** A copy of `items` in random order (Fisher–Yates). */
-export function shuffled<T>(items: readonly T[]): T[] {
+function shuffled<T>(items: readonly T[]): T[] {
   const copy = [...items];
   for (let i = copy.length - 1; i > 0; i--) {
     const j = Math.floor(Math.random() * (i + 1));
