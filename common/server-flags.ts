@@ -15,10 +15,8 @@ export const SERVER_V8_FLAGS: readonly string[] = ['--initial-old-space-size=64'
 
 /** The flags of SERVER_V8_FLAGS this process was not started with. */
 export function missingServerFlags(execArgv: readonly string[] = process.execArgv): string[] {
-  return SERVER_V8_FLAGS.filter((flag) => {
-    const name = flag.split('=')[0]!;
-    return !execArgv.some((arg) => arg === flag || arg.split('=')[0] === name);
-  });
+  const name = (flag: string) => flag.split('=')[0];
+  return SERVER_V8_FLAGS.filter((flag) => !execArgv.some((arg) => name(arg) === name(flag)));
 }
 
 /** The warning a server logs when started without its flags, or undefined. */
